@@ -1,0 +1,14 @@
+/**
+ * The static record of migrations. Listing imports (not reading a folder) keeps them working the same on Node,
+ * Deno and in a bundle. Add new ones at the end, named by date; never edit one that has shipped.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './2026_11_25_0001_initial.ts';
+
+export const migrations: Record<string, Migration> = {
+  '2026_11_25_0001_initial': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

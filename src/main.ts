@@ -1,0 +1,75 @@
+/**
+ * Composition root: config -> infra (database, logger) -> actors -> routes -> HTTP server. The only module (with
+ * cli.ts and scripts/) that imports every layer.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { taipeiDate } from './domain/taipei-time.ts';
+import type { Config } from './infra/config/schema.ts';
+import { connectDatabase, type DatabaseHandle } from './infra/db/connect.ts';
+import { migrateToLatest } from './infra/db/migrate.ts';
+import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
+import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
+import { createLogger } from './infra/telemetry/logger.ts';
+import { createApp } from './routes/create-app.ts';
+
+export interface Service {
+  port: number;
+  instanceId: string;
+  database: DatabaseHandle;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  now?: () => Date;
+}
+
+export async function startService(config: Config, options: StartOptions = {}): Promise<Service> {
+  const logger = options.logger ?? createLogger();
+  const now = options.now ?? (() => new Date());
+  const instanceId = config.service.instance_id ?? `inst-${randomBytes(4).toString('hex')}`;
+
+  const database = await connectDatabase({
+    url: config.database.url,
+    pgliteDir: config.database.pglite_dir,
+    poolMax: config.database.pool_max,
+  });
+  const stopSteps: Array<() => Promise<void>> = [() => database.close()];
+  try {
+    const migrated = await migrateToLatest(database.db);
+    logger.info({ database: database.target, applied: migrated.applied }, 'database ready');
+
+    if (config.demo_data) {
+      const inserted = await seedDemoIfEmpty(database.db, {
+        dueDate: taipeiDate(now()),
+        bankCodes: config.banks.filter((b) => b.active).map((b) => b.bank_code),
+      });
+      if (inserted > 0) logger.info({ invoices: inserted }, 'demo invoices inserted into the empty database');
+    }
+
+    const app = createApp({ db: database.db, dbKind: database.kind });
+    const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
+    stopSteps.unshift(() => server.close());
+    logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      port: server.port,
+      instanceId,
+      database,
+      logger,
+      stop: () => {
+        stopping ??= (async () => {
+          for (const step of stopSteps) await step();
+          logger.info('banking-sftp stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    for (const step of stopSteps) await step().catch(() => {});
+    throw error;
+  }
+}
