@@ -21,4 +21,5 @@ export const commands: Record<string, Command> = {
   ach: { summary: 'generate, parse and validate payment and reconciliation files', load: () => import('./ach.ts') },
   keys: { summary: 'generate and show PGP keys per bank', load: () => import('./keys.ts') },
   sandbox: { summary: 'run the sandbox bank SFTP servers', load: () => import('./sandbox.ts') },
+  tokens: { summary: 'create and list monitor API tokens', load: () => import('./tokens.ts') },
 };
