@@ -5,9 +5,10 @@ cd "$(dirname "$0")/.."
 dir=$(mktemp -d)
 port=${SMOKE_PORT:-18731}
 log="$dir/deno.log"
-PORT=$port BANKING_DATA_DIR="$dir/data" npx --no-install deno task start >"$log" 2>&1 &
+PORT=$port BANKING_DATA_DIR="$dir/data" setsid node_modules/deno/bin.cjs task start >"$log" 2>&1 &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null || true; pkill -P "$pid" 2>/dev/null || true; rm -rf "$dir"; }
+# setsid gives the task its own process group, so the whole tree (task runner, deno, service) stops together
+cleanup() { kill -TERM -- "-$pid" 2>/dev/null || true; sleep 1; kill -KILL -- "-$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 for _ in $(seq 1 120); do
   if body=$(curl -fsS "http://127.0.0.1:$port/healthz" 2>/dev/null); then
