@@ -62,6 +62,8 @@ export interface PaymentRunsTable {
   error: string | null;
   started_at: CreatedAt;
   finished_at: Date | null;
+  heartbeat_at: Date | null;
+  summary: Json<Record<string, unknown>> | null;
 }
 
 export interface PaymentBatchesTable {

@@ -4,9 +4,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './2026_11_25_0001_initial.ts';
+import * as m0007 from './2026_11_25_0007_workflows.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_initial': m0001,
+  '2026_11_25_0007_workflows': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {
