@@ -1,0 +1,48 @@
+/**
+ * File names on the bank side: rendering our payment names from the bank's pattern, matching the bank's
+ * reconciliation names, and refusing untrusted names. Tokens (banks.md): `{YYYYMMDD}` the value date,
+ * `{BATCH}` the 4-digit batch sequence, `*` any characters (download patterns only).
+ *
+ * @example
+ *   renderFileName('PAY_{YYYYMMDD}_{BATCH}.txt', { date: '2026-11-25', batch: 1 }); // PAY_20261125_0001.txt
+ *   patternRegExp('REC_{YYYYMMDD}*.txt', { date: '2026-11-25' }).test('REC_20261125_01.txt'); // true
+ *   untrustedNameReason('../etc/passwd'); // 'contains a path separator'
+ */
+
+/** Why a remote name must not be used, or undefined when it is safe as a single path component. */
+export function untrustedNameReason(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (name.includes('\0')) return 'contains NUL';
+  if (name.includes('/') || name.includes('\\')) return 'contains a path separator';
+  if (name.includes('..')) return 'contains ..';
+  if (/[\u0001-\u001f\u007f-\u009f]/.test(name)) return 'contains a control character';
+  if (name === '.') return 'is .';
+  return undefined;
+}
+
+function digitsOf(date: string): string {
+  const digits = date.replaceAll('-', '');
+  if (!/^\d{8}$/.test(digits)) throw new Error(`expected a date YYYY-MM-DD or YYYYMMDD, got ${date}`);
+  return digits;
+}
+
+export function renderFileName(pattern: string, values: { date: string; batch: number }): string {
+  if (!Number.isInteger(values.batch) || values.batch < 1 || values.batch > 9999) {
+    throw new Error(`batch sequence must be 1..9999, got ${values.batch}`);
+  }
+  return pattern
+    .replaceAll('{YYYYMMDD}', digitsOf(values.date))
+    .replaceAll('{BATCH}', String(values.batch).padStart(4, '0'));
+}
+
+/** A pattern as an anchored RegExp; without `date`, `{YYYYMMDD}` matches any 8 digits. */
+export function patternRegExp(pattern: string, values: { date?: string; batch?: number } = {}): RegExp {
+  let source = '';
+  for (const part of pattern.split(/(\{YYYYMMDD\}|\{BATCH\}|\*)/)) {
+    if (part === '{YYYYMMDD}') source += values.date ? digitsOf(values.date) : '\\d{8}';
+    else if (part === '{BATCH}') source += values.batch ? String(values.batch).padStart(4, '0') : '\\d{4}';
+    else if (part === '*') source += '.*';
+    else source += part.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+}

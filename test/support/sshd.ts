@@ -1,0 +1,216 @@
+/**
+ * A real OpenSSH server for tests. Each call writes its own sshd_config in a temp dir: 127.0.0.1 on a free port,
+ * its own Ed25519 host key (ssh-keygen), `Subsystem sftp internal-sftp`, and two users:
+ * - `root` with key auth only (Ed25519 without passphrase, RSA with passphrase; `AuthorizedKeysFile` points
+ *   into the temp dir, `StrictModes no` since the temp dir is not under root's home);
+ * - `banksftp-test` with password auth: a system user created once with useradd if absent; its password is
+ *   (re)set with chpasswd to the fixed test value below (fixed, so two test files running in parallel agree;
+ *   the user exists only on test machines and only has a shell-less home under /var/tmp).
+ * `UsePAM no` makes sshd check the password against /etc/shadow itself, which works because tests run as
+ * root (locally and in CI). sshd needs /run/sshd (privilege separation dir); it is created here.
+ *
+ * @example
+ *   const sshd = await startSshd();   // in beforeAll
+ *   ... bank config with sftp_port: sshd.port, host_key_sha256: sshd.hostKeyFingerprint ...
+ *   await sshd.stop();                // in afterAll
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BankConfig, bankSchema } from '../../src/infra/config/schema.ts';
+import { freePort } from './test-config.ts';
+
+export const PASSWORD_USER = 'banksftp-test';
+export const PASSWORD_USER_PASSWORD = 'sandbox-only-Test-Pw-4';
+export const PASSWORD_USER_HOME = '/var/tmp/banksftp-test';
+export const RSA_KEY_PASSPHRASE = 'test-passphrase-rsa';
+
+export interface SshdHandle {
+  port: number;
+  /** Temp dir holding config, keys and a `files/` dir root can write to. */
+  dir: string;
+  filesDir: string;
+  hostKeyFingerprint: string;
+  ed25519KeyPath: string;
+  ed25519PrivateKey: string;
+  rsaPrivateKey: string;
+  /** sshd child processes serving a connection right now (the server's view, for leak checks). */
+  connectionCount(): number;
+  stop(): Promise<void>;
+}
+
+function keygen(path: string, type: 'ed25519' | 'rsa', passphrase = ''): void {
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    passphrase,
+    '-f',
+    path,
+  ]);
+}
+
+function fingerprint(publicKeyPath: string): string {
+  const out = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', publicKeyPath], { encoding: 'utf8' });
+  const match = /SHA256:[A-Za-z0-9+/]+/.exec(out);
+  if (!match) throw new Error(`no fingerprint in ${out}`);
+  return match[0];
+}
+
+function ensurePasswordUser(): void {
+  let exists = true;
+  try {
+    execFileSync('id', [PASSWORD_USER], { stdio: 'ignore' });
+  } catch {
+    exists = false;
+  }
+  if (!exists) {
+    try {
+      execFileSync('useradd', ['-M', '-d', PASSWORD_USER_HOME, '-s', '/bin/sh', PASSWORD_USER], { stdio: 'ignore' });
+    } catch {
+      // a parallel test file may have created it a moment ago
+      execFileSync('id', [PASSWORD_USER], { stdio: 'ignore' });
+    }
+  }
+  mkdirSync(PASSWORD_USER_HOME, { recursive: true });
+  execFileSync('chown', [`${PASSWORD_USER}:`, PASSWORD_USER_HOME]);
+  execFileSync('chpasswd', { input: `${PASSWORD_USER}:${PASSWORD_USER_PASSWORD}\n` });
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not listen on ${port}: ${log()}`);
+}
+
+function childrenOf(pid: number): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) count++;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return count;
+}
+
+export async function startSshd(): Promise<SshdHandle> {
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  ensurePasswordUser();
+  const dir = mkdtempSync(join(tmpdir(), 'sshd-test-'));
+  const filesDir = join(dir, 'files');
+  mkdirSync(filesDir);
+  keygen(join(dir, 'host_ed25519'), 'ed25519');
+  keygen(join(dir, 'client_ed25519'), 'ed25519');
+  keygen(join(dir, 'client_rsa'), 'rsa', RSA_KEY_PASSPHRASE);
+  writeFileSync(
+    join(dir, 'authorized_keys'),
+    readFileSync(join(dir, 'client_ed25519.pub'), 'utf8') + readFileSync(join(dir, 'client_rsa.pub'), 'utf8'),
+  );
+  const port = await freePort();
+  const configPath = join(dir, 'sshd_config');
+  writeFileSync(
+    configPath,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_ed25519')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication yes',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      `AllowUsers root ${PASSWORD_USER}`,
+      'Subsystem sftp internal-sftp',
+      'MaxStartups 200',
+      'MaxSessions 50',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  let stderr = '';
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  await waitForPort(port, child, () => stderr);
+  return {
+    port,
+    dir,
+    filesDir,
+    hostKeyFingerprint: fingerprint(join(dir, 'host_ed25519.pub')),
+    ed25519KeyPath: join(dir, 'client_ed25519'),
+    ed25519PrivateKey: readFileSync(join(dir, 'client_ed25519'), 'utf8'),
+    rsaPrivateKey: readFileSync(join(dir, 'client_rsa'), 'utf8'),
+    connectionCount: () => (child.pid ? childrenOf(child.pid) : 0),
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A validated bank config pointing at this server (key auth as root, files under `filesDir`). */
+export function sshdBank(sshd: SshdHandle, overrides: Record<string, unknown> = {}): BankConfig {
+  return bankSchema.parse({
+    bank_code: 'openssh',
+    bank_name: 'OpenSSH test bank',
+    fisc_code: '999',
+    sftp_host: '127.0.0.1',
+    sftp_port: sshd.port,
+    sftp_username: 'root',
+    auth: { method: 'key', private_key_secret: 'test-ed25519' },
+    host_key_sha256: sshd.hostKeyFingerprint,
+    upload_path: join(sshd.filesDir, 'upload'),
+    download_path: join(sshd.filesDir, 'download'),
+    file_format: 'csv',
+    encoding: 'UTF-8',
+    payment_file_pattern: 'PAY_{YYYYMMDD}_{BATCH}.txt',
+    reconciliation_file_pattern: 'REC_{YYYYMMDD}*.txt',
+    cutoff_time: '15:30',
+    pgp: { bank_public_key_secret: 'unused' },
+    originator_account: { bank_unit: '9990001', account_number: '1234567890' },
+    ...overrides,
+  });
+}
+
+/** Secrets for the users above, as the injected `getSecret` of the SFTP client. */
+export function sshdSecrets(sshd: SshdHandle): (name: string) => Promise<string> {
+  const secrets: Record<string, string> = {
+    'test-ed25519': sshd.ed25519PrivateKey,
+    'test-rsa': sshd.rsaPrivateKey,
+    'test-rsa-passphrase': RSA_KEY_PASSPHRASE,
+    'test-password': PASSWORD_USER_PASSWORD,
+    'wrong-password': 'not-the-password',
+  };
+  return async (name) => {
+    const value = secrets[name];
+    if (value === undefined) throw new Error(`no secret ${name}`);
+    return value;
+  };
+}
