@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
+import { createApiToken, revokeApiToken } from '../../infra/db/repositories/api-tokens.ts';
+import { createTestApp, type TestApp } from '../test-helpers.ts';
+import { FailedAuthLimiter } from './failed-auth-limiter.ts';
+
+let db: TestDatabase;
+let t: TestApp;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  t = await createTestApp(db.db, { failedAuthLimits: { maxFailures: 3, windowMs: 60_000, blockMs: 300_000 } });
+});
+afterAll(async () => {
+  await db?.close();
+});
+
+const health = (token: string | undefined, client = '198.51.100.7') =>
+  t.app.request('/api/v1/banking-monitor/health', { headers: t.as(token, { 'x-test-client': client }) });
+
+describe('failed-auth rate limit', () => {
+  it('blocks an address after repeated bad tokens, even with a good one, until the block ends', async () => {
+    for (let i = 0; i < 3; i++) expect((await health(`bsm_wrong-token-number-${i}`)).status).toBe(401);
+    const blocked = await health(t.viewer);
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('retry-after')).toBe('300');
+    expect(((await blocked.json()) as { type: string }).type).toBe('urn:banking-sftp:problem:rate-limited');
+    // another address is not affected
+    expect((await health(t.viewer, '198.51.100.8')).status).toBe(503);
+    t.clock.now = new Date(t.clock.now.getTime() + 301_000);
+    expect((await health(t.viewer)).status).toBe(503);
+  });
+
+  it('forgets failures older than the window', () => {
+    let now = new Date('2026-11-26T09:00:00+08:00');
+    const limiter = new FailedAuthLimiter({ now: () => now, limits: { maxFailures: 2, windowMs: 60_000 } });
+    limiter.recordFailure('a');
+    now = new Date(now.getTime() + 61_000);
+    limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBe(0);
+    limiter.recordFailure('a');
+    expect(limiter.retryAfterSeconds('a')).toBeGreaterThan(0);
+  });
+});
+
+describe('tokens', () => {
+  it('a revoked token stops working once the token cache expires', async () => {
+    const { id, token } = await createApiToken(db.db, { name: 'soon-gone', role: 'viewer' });
+    expect((await health(token, '203.0.113.1')).status).toBe(503);
+    await revokeApiToken(db.db, id, new Date());
+    t.clock.now = new Date(t.clock.now.getTime() + 6_000);
+    expect((await health(token, '203.0.113.1')).status).toBe(401);
+  });
+
+  it('stores only the SHA-256 of a token', async () => {
+    const rows = await db.db.selectFrom('api_tokens').select('token_sha256').execute();
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_sha256))).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(t.viewer);
+  });
+});
+
+describe('operations page sign-in', () => {
+  it('shows the login form, sets an HTTP-only SameSite=Strict cookie for a good token, rejects a bad one', async () => {
+    const anonymous = await t.app.request('/');
+    expect(await anonymous.text()).toContain('name="token"');
+    const bad = await t.app.request('/login', {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'bsm_wrong-wrong-wrong' }),
+      headers: { 'x-test-client': '203.0.113.9' },
+    });
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toContain('That token is not valid.');
+    const good = await t.app.request('/login', { method: 'POST', body: new URLSearchParams({ token: t.viewer }) });
+    expect(good.status).toBe(303);
+    const cookie = good.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^bsm_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const page = await t.app.request('/', { headers: { cookie: cookie.split(';')[0]! } });
+    const html = await page.text();
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html.match(/class="tile /g)).toHaveLength(5);
+    expect(html).toContain('<svg');
+  });
+});

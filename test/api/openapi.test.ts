@@ -1,0 +1,44 @@
+/**
+ * The committed OpenAPI document is valid OpenAPI 3.1, matches what the routes generate (CI also runs
+ * `npm run openapi -- --check`), declares bearer auth, examples and problem responses, and the generated
+ * client types are in sync with it.
+ */
+import { readFileSync } from 'node:fs';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { describe, expect, it } from 'vitest';
+import { DOCUMENT_PATH, documentText, generateTypes, TYPES_PATH } from '../../scripts/openapi.ts';
+
+const committed = readFileSync(DOCUMENT_PATH, 'utf8');
+
+describe('openapi/openapi.json', () => {
+  it('is what the routes generate', () => {
+    expect(committed).toBe(documentText());
+  });
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const api = await SwaggerParser.validate(JSON.parse(committed));
+    expect((api as { openapi: string }).openapi).toBe('3.1.0');
+  });
+
+  it('declares bearer auth on every monitor operation, a problem+json 401, and examples', () => {
+    const doc = JSON.parse(committed);
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
+      .filter(([path]) => path.startsWith('/api/v1/banking-monitor/'))
+      .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
+    expect(operations).toHaveLength(13);
+    for (const { op } of operations) {
+      expect(op.security).toEqual([{ bearerAuth: [] }]);
+      const responses = op.responses as Record<string, { content?: Record<string, unknown> }>;
+      expect(Object.keys(responses['401']?.content ?? {})).toEqual(['application/problem+json']);
+      if (op.requestBody) expect(JSON.stringify(op.requestBody)).toMatch(/"\$ref"|example/);
+    }
+    for (const name of ['Health', 'Dashboard', 'TransferPage', 'BatchDetail', 'Problem', 'TestConnectionReport']) {
+      expect(doc.components.schemas[name].example, name).toBeDefined();
+    }
+  });
+
+  it('the generated client types are in sync with it', async () => {
+    expect(readFileSync(TYPES_PATH, 'utf8')).toBe(await generateTypes(committed));
+  });
+});
