@@ -1,0 +1,194 @@
+/**
+ * PGP throughput and memory. In one run: sign+encrypt and decrypt+verify a 100 MB file with the openpgp.js
+ * engine, the gpg engine and the gpg CLI directly (same settings: AES-256, no compression, Ed25519 keys), then
+ * peak RSS of a 1 GB file streamed through the openpgp engine, each direction in its own child process.
+ *
+ *   npx tsx bench/pgp.ts            (or: npm run bench -- pgp)
+ *   BENCH_PGP_MB=100 BENCH_PGP_RSS_MB=1024 to change the sizes
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import type { BankConfig } from '../src/infra/config/schema.ts';
+import { createBankCrypto, generateKeyPair } from '../src/infra/pgp/index.ts';
+import { createFileSecretStore } from '../src/infra/secrets/index.ts';
+
+const MB = 1024 * 1024;
+
+function bank(code: string, engine: 'openpgp' | 'gpg', publicSecret: string): BankConfig {
+  return {
+    bank_code: code,
+    pgp: {
+      engine,
+      encrypt: true,
+      sign: true,
+      armor: false,
+      bank_public_key_secret: publicSecret,
+      accepted_signer_fingerprints: [],
+    },
+  } as unknown as BankConfig;
+}
+
+async function* pseudoRandom(totalBytes: number): AsyncIterable<Uint8Array> {
+  // One random megabyte repeated: incompressible enough for a cipher benchmark, cheap to produce.
+  const block = randomBytes(MB);
+  for (let sent = 0; sent < totalBytes; sent += MB) yield block.subarray(0, Math.min(MB, totalBytes - sent));
+}
+
+async function setup(dir: string) {
+  const store = createFileSecretStore({ dir: join(dir, 'secrets') });
+  const ours = await generateKeyPair({ userId: 'Bench Us <us@bench.example>' });
+  const theirs = await generateKeyPair({ userId: 'Bench Bank <bank@bench.example>' });
+  await store.put!('b-pgp-private', ours.privateKeyArmored);
+  await store.put!('b-bank-public', theirs.publicKeyArmored);
+  await store.put!('sim-pgp-private', theirs.privateKeyArmored);
+  await store.put!('b-pgp-public', ours.publicKeyArmored);
+  return { store, ours, theirs };
+}
+
+function gpgCli(home: string, args: string[], input?: string) {
+  const r = spawnSync(
+    '/usr/bin/gpg',
+    ['--homedir', home, '--batch', '--no-tty', '--quiet', '--trust-model', 'always', ...args],
+    {
+      ...(input !== undefined ? { input } : {}),
+      maxBuffer: 16 * MB,
+    },
+  );
+  if (r.status !== 0) throw new Error(`gpg ${args.join(' ')} failed: ${r.stderr.toString()}`);
+}
+
+async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+const line = (name: string, value: number, unit: string) =>
+  console.log(`${name}: ${value.toFixed(unit === 'MB/s' ? 1 : 2)} ${unit}`);
+
+async function throughput(dir: string, sizeMb: number) {
+  const { store, ours, theirs } = await setup(dir);
+  const crypto = createBankCrypto({ secrets: store });
+  const plain = join(dir, 'plain.bin');
+  await pipeline(pseudoRandom(sizeMb * MB), createWriteStream(plain));
+  const result: Record<string, number> = {};
+  for (const engine of ['openpgp', 'gpg'] as const) {
+    const enc = join(dir, `${engine}.pgp`);
+    const dec = join(dir, `${engine}.out`);
+    const tEnc = await timed(() => crypto.protectFile(bank('b', engine, 'b-bank-public'), 'bench.bin', plain, enc));
+    const tDec = await timed(() => crypto.openFile(bank('sim', engine, 'b-pgp-public'), 'bench.bin', enc, dec));
+    if (statSync(dec).size !== sizeMb * MB) throw new Error(`${engine}: wrong output size`);
+    result[`encrypt_${engine}`] = sizeMb / tEnc;
+    result[`decrypt_${engine}`] = sizeMb / tDec;
+    line(`pgp sign+encrypt ${engine} engine ${sizeMb}MB`, sizeMb / tEnc, 'MB/s');
+    line(`pgp decrypt+verify ${engine} engine ${sizeMb}MB`, sizeMb / tDec, 'MB/s');
+  }
+  // The gpg CLI directly, keys imported once beforehand (its best case), same algorithms.
+  const home = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
+  try {
+    gpgCli(home, ['--import'], ours.privateKeyArmored + theirs.publicKeyArmored);
+    const enc = join(dir, 'cli.pgp');
+    const tEnc = await timed(() =>
+      gpgCli(home, [
+        '--cipher-algo',
+        'AES256',
+        '--digest-algo',
+        'SHA256',
+        '--compress-algo',
+        'none',
+        '-u',
+        ours.fingerprint,
+        '-r',
+        theirs.fingerprint,
+        '--sign',
+        '--encrypt',
+        '--output',
+        enc,
+        plain,
+      ]),
+    );
+    const home2 = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
+    try {
+      gpgCli(home2, ['--import'], theirs.privateKeyArmored + ours.publicKeyArmored);
+      const tDec = await timed(() => gpgCli(home2, ['--output', join(dir, 'cli.out'), '--decrypt', enc]));
+      result.encrypt_cli = sizeMb / tEnc;
+      result.decrypt_cli = sizeMb / tDec;
+      line(`pgp sign+encrypt gpg CLI ${sizeMb}MB`, sizeMb / tEnc, 'MB/s');
+      line(`pgp decrypt+verify gpg CLI ${sizeMb}MB`, sizeMb / tDec, 'MB/s');
+    } finally {
+      spawnSync('/usr/bin/gpgconf', ['--homedir', home2, '--kill', 'gpg-agent']);
+      rmSync(home2, { recursive: true, force: true });
+    }
+  } finally {
+    spawnSync('/usr/bin/gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
+    rmSync(home, { recursive: true, force: true });
+  }
+  console.log(`ratio encrypt openpgp vs gpg: ${(result.encrypt_openpgp! / result.encrypt_cli!).toFixed(2)}`);
+  console.log(`ratio decrypt openpgp vs gpg: ${(result.decrypt_openpgp! / result.decrypt_cli!).toFixed(2)}`);
+  console.log(`ratio encrypt gpg-engine vs gpg: ${(result.encrypt_gpg! / result.encrypt_cli!).toFixed(2)}`);
+  console.log(`ratio decrypt gpg-engine vs gpg: ${(result.decrypt_gpg! / result.decrypt_cli!).toFixed(2)}`);
+}
+
+/** Child: stream `sizeMb` through the openpgp engine one way and report peak RSS (MB) on stdout. */
+async function child(mode: string, dir: string, sizeMb: number) {
+  const store = createFileSecretStore({ dir: join(dir, 'secrets') });
+  const crypto = createBankCrypto({ secrets: store });
+  const enc = join(dir, 'big.pgp');
+  if (mode === 'encrypt') {
+    const out = await crypto.protectStream(bank('b', 'openpgp', 'b-bank-public'), 'big.bin', pseudoRandom(sizeMb * MB));
+    await pipeline(out, createWriteStream(enc));
+  } else {
+    const { createReadStream } = await import('node:fs');
+    const opened = await crypto.openStream(bank('sim', 'openpgp', 'b-pgp-public'), 'big.bin', createReadStream(enc));
+    let bytes = 0;
+    for await (const chunk of opened.data) bytes += chunk.length;
+    await opened.result;
+    if (bytes !== sizeMb * MB) throw new Error(`decrypted ${bytes} bytes`);
+  }
+  process.stdout.write(`${process.resourceUsage().maxRSS / 1024}\n`);
+}
+
+async function peakRss(dir: string, sizeMb: number) {
+  await setup(dir);
+  const self = fileURLToPath(import.meta.url);
+  for (const mode of ['encrypt', 'decrypt']) {
+    const start = process.hrtime.bigint();
+    const out = await new Promise<string>((resolve, reject) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', self, '--child', mode, dir, String(sizeMb)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let text = '';
+      p.stdout.on('data', (c) => {
+        text += c;
+      });
+      p.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`child ${mode} exited ${code}`))));
+    });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    line(`pgp peak RSS openpgp ${mode} ${sizeMb}MB streamed`, Number(out.trim()), 'MB');
+    line(`pgp ${mode} openpgp ${sizeMb}MB streamed`, sizeMb / seconds, 'MB/s');
+  }
+}
+
+export async function run(): Promise<void> {
+  const sizeMb = Number(process.env.BENCH_PGP_MB ?? 100);
+  const rssMb = Number(process.env.BENCH_PGP_RSS_MB ?? 1024);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-pgp-'));
+  try {
+    await throughput(join(dir, 't'), sizeMb);
+    await peakRss(join(dir, 'r'), rssMb);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') {
+  await child(argv[1]!, argv[2]!, Number(argv[3]));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await run();
+}

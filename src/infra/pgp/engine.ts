@@ -1,0 +1,54 @@
+/**
+ * The contract both engines implement (openpgp.js in process, GnuPG as a child process). Engines only do the
+ * cryptography; everything that decides what is acceptable (key expiry, recipients, allowed features, signer
+ * pinning, limits) lives in pipeline.ts and applies to both identically, so the same input gives the same
+ * result, or the same error code, whichever engine the bank uses.
+ */
+import type { PgpErrorContext } from './errors.ts';
+import type { KeyEntry, PrivateKeyEntry } from './keyring.ts';
+
+export type EngineName = 'openpgp' | 'gpg';
+
+export interface EncryptJob {
+  ctx: PgpErrorContext;
+  /** Empty: sign only. */
+  recipients: KeyEntry[];
+  /** Absent: encrypt only. */
+  signer?: PrivateKeyEntry;
+  armor: boolean;
+  /** Name stored in the literal data packet. */
+  filename: string;
+  now: Date;
+}
+
+export interface DecryptJob {
+  ctx: PgpErrorContext;
+  decryptionKeys: PrivateKeyEntry[];
+  verificationKeys: KeyEntry[];
+  /** False: a signed-only message (verified, not decrypted). */
+  encrypted: boolean;
+  armored: boolean;
+  now: Date;
+}
+
+export interface RawSignature {
+  /** Issuer key id (16 hex, upper-case). */
+  keyId: string;
+  /** Signing (sub)key fingerprint when the engine knows it. */
+  fingerprint?: string;
+  status: 'good' | 'bad' | 'no_key';
+  detail?: string;
+}
+
+export interface RawDecryption {
+  /** Plaintext; throws a PgpError (pgp_corrupted…) when the message turns out broken. */
+  data: AsyncIterable<Uint8Array>;
+  /** After `data` ended: the signatures found and how they verified. */
+  finish(): Promise<{ signatures: RawSignature[] }>;
+}
+
+export interface PgpEngine {
+  readonly name: EngineName;
+  encrypt(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array>;
+  decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption>;
+}

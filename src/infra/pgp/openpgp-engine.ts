@@ -1,0 +1,138 @@
+/**
+ * The default engine: openpgp.js 6 in process, streaming through web streams. SEIPD v1 is forced by handing
+ * openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would otherwise pick SEIPD v2 (OCB)
+ * on its own whenever every recipient key advertises it, which older bank tools cannot read.
+ */
+import { randomBytes } from 'node:crypto';
+import * as openpgp from 'openpgp';
+import { OPENPGP_CONFIG } from './config.ts';
+import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
+import { PgpError } from './errors.ts';
+import { bytesToText, rechunk, textToBytes, toWebStream } from './streams.ts';
+
+const CHUNK = 1 << 20;
+
+async function* fromWeb<T>(stream: ReadableStream<T> | T): AsyncIterable<T> {
+  if (!(stream instanceof ReadableStream)) {
+    yield stream as T;
+    return;
+  }
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+function corrupted(job: { ctx: DecryptJob['ctx'] }, error: unknown): PgpError {
+  if (error instanceof PgpError) return error;
+  return new PgpError('pgp_corrupted', job.ctx, `the message could not be read: ${(error as Error).message}`);
+}
+
+async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
+  const message = await openpgp.createMessage({
+    binary: toWebStream(rechunk(input, CHUNK)),
+    filename: job.filename,
+    format: 'binary',
+    date: job.now,
+  });
+  const format = job.armor ? 'armored' : 'binary';
+  const signingKeys = job.signer ? [job.signer.unlocked] : undefined;
+  let output: ReadableStream<string | Uint8Array>;
+  if (job.recipients.length > 0) {
+    output = (await openpgp.encrypt({
+      message,
+      encryptionKeys: job.recipients.map((r) => r.key),
+      ...(signingKeys ? { signingKeys } : {}),
+      sessionKey: { data: new Uint8Array(randomBytes(32)), algorithm: 'aes256' },
+      format,
+      date: job.now,
+      config: OPENPGP_CONFIG,
+    } as Parameters<typeof openpgp.encrypt>[0])) as unknown as ReadableStream<string | Uint8Array>;
+  } else if (signingKeys) {
+    output = (await openpgp.sign({
+      message,
+      signingKeys,
+      format,
+      date: job.now,
+      config: OPENPGP_CONFIG,
+    } as Parameters<typeof openpgp.sign>[0])) as unknown as ReadableStream<string | Uint8Array>;
+  } else {
+    throw new PgpError('pgp_key_missing', job.ctx, 'neither recipients nor a signing key: nothing to do');
+  }
+  yield* textToBytes(fromWeb(output));
+}
+
+async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
+  let message: openpgp.Message<ReadableStream<Uint8Array>>;
+  try {
+    message = job.armored
+      ? await openpgp.readMessage({
+          armoredMessage: toWebStream(bytesToText(rechunk(input, CHUNK)) as AsyncIterable<never>) as never,
+          config: OPENPGP_CONFIG,
+        })
+      : await openpgp.readMessage({ binaryMessage: toWebStream(rechunk(input, CHUNK)), config: OPENPGP_CONFIG });
+  } catch (error) {
+    throw corrupted(job, error);
+  }
+  let result: openpgp.DecryptMessageResult | openpgp.VerifyMessageResult;
+  try {
+    result = job.encrypted
+      ? await openpgp.decrypt({
+          message,
+          decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
+          verificationKeys: job.verificationKeys.map((k) => k.key),
+          format: 'binary',
+          date: job.now,
+          config: OPENPGP_CONFIG,
+        })
+      : await openpgp.verify({
+          message,
+          verificationKeys: job.verificationKeys.map((k) => k.key),
+          format: 'binary',
+          date: job.now,
+          config: OPENPGP_CONFIG,
+        });
+  } catch (error) {
+    throw corrupted(job, error);
+  }
+  const signatures = result.signatures;
+  async function* data(): AsyncIterable<Uint8Array> {
+    try {
+      for await (const chunk of fromWeb(result.data as unknown as ReadableStream<Uint8Array>)) yield chunk;
+    } catch (error) {
+      throw corrupted(job, error);
+    }
+  }
+  return {
+    data: data(),
+    async finish() {
+      const out: RawSignature[] = [];
+      for (const sig of signatures) {
+        const keyId = sig.keyID.toHex().toUpperCase();
+        try {
+          await sig.verified;
+          out.push({ keyId, status: 'good' });
+        } catch (error) {
+          const detail = (error as Error).message;
+          out.push({ keyId, status: /could not find signing key/i.test(detail) ? 'no_key' : 'bad', detail });
+        }
+      }
+      return { signatures: out };
+    },
+  };
+}
+
+export function createOpenpgpEngine(): PgpEngine {
+  return {
+    name: 'openpgp',
+    encrypt: encryptStream,
+    decrypt,
+  };
+}
