@@ -12,11 +12,13 @@ import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
 import { createLogger } from './infra/telemetry/logger.ts';
 import { createApp } from './routes/create-app.ts';
+import { type Operations, startOperations } from './workflows/operations.ts';
 
 export interface Service {
   port: number;
   instanceId: string;
   database: DatabaseHandle;
+  operations: Operations;
   logger: Logger;
   stop(): Promise<void>;
 }
@@ -49,7 +51,20 @@ export async function startService(config: Config, options: StartOptions = {}): 
       if (inserted > 0) logger.info({ invoices: inserted }, 'demo invoices inserted into the empty database');
     }
 
-    const app = createApp({ db: database.db, dbKind: database.kind });
+    const operations = await startOperations({ config, database, logger, instanceId, now });
+    stopSteps.unshift(() => operations.stop());
+
+    const activeBanks = config.banks.filter((b) => b.active);
+    const app = createApp({
+      db: database.db,
+      dbKind: database.kind,
+      now,
+      logger,
+      monitor: {
+        banks: activeBanks.map(({ bank_code, bank_name, cutoff_time }) => ({ bank_code, bank_name, cutoff_time })),
+        ports: operations.ports,
+      },
+    });
     const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
     stopSteps.unshift(() => server.close());
     logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');
@@ -59,6 +74,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
       port: server.port,
       instanceId,
       database,
+      operations,
       logger,
       stop: () => {
         stopping ??= (async () => {

@@ -21,5 +21,9 @@ export const commands: Record<string, Command> = {
   ach: { summary: 'generate, parse and validate payment and reconciliation files', load: () => import('./ach.ts') },
   keys: { summary: 'generate and show PGP keys per bank', load: () => import('./keys.ts') },
   sandbox: { summary: 'run the sandbox bank SFTP servers', load: () => import('./sandbox.ts') },
+  simulate: {
+    summary: 'run a whole business day against sandbox banks on compressed time and print its report',
+    load: () => import('./simulate.ts'),
+  },
   tokens: { summary: 'create and list monitor API tokens', load: () => import('./tokens.ts') },
 };

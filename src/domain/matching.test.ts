@@ -88,3 +88,20 @@ describe('matchRecords (tch_ach: by PDATE and PSEQ, NOTE cross-checked)', () => 
     expect(matchRecords('tch_ach', [ret('2026-11-20', 2, 'TX2')], lookup())[0]!.result).toBe('unmatched');
   });
 });
+
+describe('matchRecords (tch_ach N records)', () => {
+  it('settles an N record without a return code', () => {
+    const n: ReconRecord = {
+      record_type: 'N',
+      seq: 1,
+      transaction_id: 'TX1',
+      code: null,
+      message: null,
+      date: '2026-11-26',
+      amount_cents: 150000,
+      pdate: '2026-11-26',
+      pseq: 1,
+    };
+    expect(matchRecords('tch_ach', [n], lookup())[0]).toMatchObject({ result: 'matched', newStatus: 'settled' });
+  });
+});

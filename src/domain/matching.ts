@@ -8,7 +8,7 @@
  * for the same transaction (in this file or an earlier one) is a `duplicate`; a record matching nothing is
  * `unmatched`. Only a clean `matched` record moves a transaction's status.
  *
- * Outcome of a matched record: D with response code 000 settles; any other D code, and every R, returns the
+ * Outcome of a matched record: D with response code 000 (tch_ach: N with no RCODE) settles; any other D code, and every R, returns the
  * transaction with that code as the reason. A return after a settlement is allowed (returns come later than
  * the settlement in real life); anything else after a final status is a duplicate.
  */
@@ -59,7 +59,11 @@ function outcomeOf(record: ReconRecord): { status: 'settled' | 'returned'; kind:
   if (record.record_type === 'D' && (record.code ?? SUCCESS_CODE) === SUCCESS_CODE) {
     return { status: 'settled', kind: 'D' };
   }
-  return { status: 'returned', kind: record.record_type === 'D' ? 'D' : 'R' };
+  // tch_ach: an N record in an ACHR01 file is a processed entry; with no RCODE (blank or 00) it went through
+  if (record.record_type === 'N' && (record.code === null || record.code === '00')) {
+    return { status: 'settled', kind: 'D' };
+  }
+  return { status: 'returned', kind: record.record_type === 'D' || record.record_type === 'N' ? 'D' : 'R' };
 }
 
 function locate(format: string, record: ReconRecord, lookup: MatchLookup): RecordMatch | SentTransaction {

@@ -83,7 +83,11 @@ describe('applyReconciliationFile', () => {
       new Date('2026-11-26T10:00:00+08:00'),
     );
     expect(summary).toMatchObject({ matched: 2, amount_mismatch: 1, unmatched: 1, settled: 1, returned: 1 });
-    const txs = await handle.db.selectFrom('transactions').select(['transaction_id', 'status', 'return_code']).orderBy('id').execute();
+    const txs = await handle.db
+      .selectFrom('transactions')
+      .select(['transaction_id', 'status', 'return_code'])
+      .orderBy('id')
+      .execute();
     expect(txs.map((t) => [t.status, t.return_code])).toEqual([
       ['settled', null],
       ['returned', 'R01'],
@@ -112,7 +116,11 @@ describe('applyReconciliationFile', () => {
       new Date(),
     );
     expect(renamed.alreadyApplied).toBe(true);
-    const tx = await handle.db.selectFrom('transactions').select('status').where('transaction_id', '=', txIds[2]!).executeTakeFirstOrThrow();
+    const tx = await handle.db
+      .selectFrom('transactions')
+      .select('status')
+      .where('transaction_id', '=', txIds[2]!)
+      .executeTakeFirstOrThrow();
     expect(tx.status).toBe('sent');
   });
 
@@ -123,25 +131,47 @@ describe('applyReconciliationFile', () => {
       new Date('2026-11-26T12:00:00+08:00'),
     );
     expect(summary).toMatchObject({ duplicate: 1, matched: 1, settled: 1 });
-    const batch = await handle.db.selectFrom('payment_batches').select('state').where('id', '=', batchId).executeTakeFirstOrThrow();
+    const batch = await handle.db
+      .selectFrom('payment_batches')
+      .select('state')
+      .where('id', '=', batchId)
+      .executeTakeFirstOrThrow();
     expect(batch.state).toBe('confirmed');
-    const dup = await handle.db.selectFrom('exceptions').select('kind').where('kind', '=', 'duplicate_record').execute();
+    const dup = await handle.db
+      .selectFrom('exceptions')
+      .select('kind')
+      .where('kind', '=', 'duplicate_record')
+      .execute();
     expect(dup).toHaveLength(1);
   });
 
   it('leaves nothing behind when the transaction fails midway', async () => {
-    const before = await handle.db.selectFrom('reconciliation_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await handle.db
+      .selectFrom('reconciliation_records')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const broken = file('REC_20261126_0003.txt', 'c'.repeat(64), [
       rec('R', 0, 'R02'),
       // a date the column cannot hold: the insert of this line fails after the first line was applied
       { ...rec('D', 1, '000'), date: 'not-a-date' },
     ]);
     await expect(applyReconciliationFile(handle.db, broken, new Date())).rejects.toThrow();
-    const after = await handle.db.selectFrom('reconciliation_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await handle.db
+      .selectFrom('reconciliation_records')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
-    const tx = await handle.db.selectFrom('transactions').select('status').where('transaction_id', '=', txIds[0]!).executeTakeFirstOrThrow();
+    const tx = await handle.db
+      .selectFrom('transactions')
+      .select('status')
+      .where('transaction_id', '=', txIds[0]!)
+      .executeTakeFirstOrThrow();
     expect(tx.status).toBe('settled');
-    const fileRow = await handle.db.selectFrom('reconciliation_files').select('id').where('remote_name', '=', 'REC_20261126_0003.txt').executeTakeFirst();
+    const fileRow = await handle.db
+      .selectFrom('reconciliation_files')
+      .select('id')
+      .where('remote_name', '=', 'REC_20261126_0003.txt')
+      .executeTakeFirst();
     expect(fileRow).toBeUndefined();
   });
 });

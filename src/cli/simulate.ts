@@ -1,0 +1,101 @@
+/**
+ * `banking-sftp simulate --date 2026-11-26 [--speed N] [--config FILE]`: runs one whole business day of the
+ * configured banks against sandbox banks, on a scratch PGlite database and data directory, with the clock
+ * compressed (as fast as it goes; `--speed N` paces it at N times real time), and prints the day's report.
+ * Nothing touches the configured database or real banks.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { taipeiDate, taipeiInstant } from '../domain/taipei-time.ts';
+import type { Config } from '../infra/config/schema.ts';
+import { connectDatabase } from '../infra/db/connect.ts';
+import { migrateToLatest } from '../infra/db/migrate.ts';
+import { seedDemo } from '../infra/db/seed-demo.ts';
+import { createLogger } from '../infra/telemetry/logger.ts';
+import { startSimulation } from '../workflows/simulation.ts';
+import { configFromArgs, reportConfigError } from './args.ts';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function sandboxed(config: Config, dir: string): Promise<Config> {
+  const ports: number[] = [];
+  for (const _ of config.banks) ports.push(await freePort());
+  return {
+    ...config,
+    data_dir: dir,
+    database: { pglite_dir: 'memory://', pool_max: 1 },
+    secrets: { ...config.secrets, provider: 'file', dir: join(dir, 'secrets') },
+    archive: { ...config.archive, path: join(dir, 'archive') },
+    sandbox: { ...config.sandbox, enabled: true, dir: join(dir, 'sandbox'), reconciliation_delay_seconds: 600 },
+    sftp: { ...config.sftp, stability_interval_ms: 0 },
+    mail: { ...config.mail, smtp: undefined, webhook_url: undefined },
+    banks: config.banks.map((bank, i) => ({
+      ...bank,
+      sandbox: true,
+      sftp_host: '127.0.0.1',
+      sftp_port: ports[i]!,
+      host_key_sha256: undefined,
+      auth: { method: 'password', password_secret: `sandbox-${bank.bank_code}-sftp-password` },
+      pgp: { ...bank.pgp, engine: 'openpgp', bank_public_key_secret: `sandbox-${bank.bank_code}-pgp-public` },
+    })),
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let loaded: ReturnType<typeof configFromArgs>['config'];
+  try {
+    loaded = configFromArgs(argv).config;
+  } catch (error) {
+    return reportConfigError(error);
+  }
+  const { values } = parseArgs({
+    args: argv,
+    options: { date: { type: 'string' }, speed: { type: 'string' }, config: { type: 'string', short: 'c' } },
+  });
+  const date = values.date ?? taipeiDate(new Date());
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    process.stderr.write(`banking-sftp simulate: --date must be YYYY-MM-DD, got ${date}\n`);
+    return 2;
+  }
+  const speed = values.speed ? Number(values.speed) : 0;
+  const dir = mkdtempSync(join(tmpdir(), 'banking-simulate-'));
+  const config = await sandboxed(loaded, dir);
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const database = await connectDatabase({ pgliteDir: 'memory://' });
+  try {
+    await migrateToLatest(database.db);
+    const inserted = await seedDemo(database.db, { dueDate: date, bankCodes: config.banks.map((b) => b.bank_code) });
+    process.stderr.write(
+      `simulating ${date} (Asia/Taipei) for ${config.banks.length} sandbox banks, ${inserted} invoices\n`,
+    );
+    const simulation = await startSimulation({ config, database, logger, start: taipeiInstant(date, '00:00') });
+    const end = new Date(taipeiInstant(date, '00:00').getTime() + 86_400_000);
+    await simulation.advanceTo(end, async (now) => {
+      if (speed > 0) await new Promise((resolve) => setTimeout(resolve, (5 * 60_000) / speed));
+      if (now.getUTCMinutes() === 0) process.stderr.write(`  ${now.toISOString()}\r`);
+    });
+    await simulation.stop();
+    const report = await database.db
+      .selectFrom('daily_reports')
+      .select('text_body')
+      .where('business_date', '=', date)
+      .executeTakeFirst();
+    process.stdout.write(`${report?.text_body ?? `no report: ${date} is not a business day`}\n`);
+    return 0;
+  } finally {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The BankTransport port on the SFTP layer: one pooled `BankSftp` per bank, created on first use. Sandbox banks
+ * are pinned to the sandbox's own host keys, so the system never accepts an unknown key, even at home.
+ */
+import { Writable } from 'node:stream';
+import type { BankConfig, Config } from '../../infra/config/schema.ts';
+import { type BankSftp, createBankSftp } from '../../infra/sftp/bank-sftp.ts';
+import { sandboxHostKeyPins } from '../../infra/sftp/sandbox/index.ts';
+import type { BankTransport, RemoteFile } from '../ports.ts';
+
+export interface SftpTransport extends BankTransport {
+  sftpFor(bank: BankConfig): BankSftp;
+  end(): Promise<void>;
+}
+
+export function createSftpTransport(
+  config: Pick<Config, 'sftp' | 'sandbox'>,
+  getSecret: (name: string) => Promise<string>,
+  options: { wait?: (ms: number) => Promise<void> } = {},
+): SftpTransport {
+  const clients = new Map<string, BankSftp>();
+  const sftpFor = (bank: BankConfig): BankSftp => {
+    let client = clients.get(bank.bank_code);
+    if (!client) {
+      client = createBankSftp(bank, {
+        getSecret,
+        settings: config.sftp,
+        extraPins: bank.sandbox ? sandboxHostKeyPins(bank, config.sandbox.dir) : [],
+      });
+      clients.set(bank.bank_code, client);
+    }
+    return client;
+  };
+  return {
+    sftpFor,
+    async upload(bank, file) {
+      const result = await sftpFor(bank).upload({ remoteName: file.name, source: { bytes: file.bytes } });
+      return {
+        outcome: result.status,
+        bytes: result.bytes,
+        sha256: result.sha256,
+        durationMs: result.durationMs,
+        remotePath: result.remotePath,
+      };
+    },
+    async listStable(bank, days) {
+      const files = new Map<string, RemoteFile>();
+      const rejected = new Set<string>();
+      for (const date of days) {
+        const listing = await sftpFor(bank).listStable({ date, ...(options.wait ? { wait: options.wait } : {}) });
+        for (const f of listing.stable) {
+          files.set(f.name, { name: f.name, size: f.size, mtime: Math.floor(f.mtime.getTime() / 1000) });
+        }
+        for (const r of listing.rejected) rejected.add(r.name);
+      }
+      return { files: [...files.values()], rejected: [...rejected] };
+    },
+    async download(bank, name) {
+      const chunks: Buffer[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      });
+      const result = await sftpFor(bank).download(name, { sink });
+      return { bytes: new Uint8Array(Buffer.concat(chunks)), sha256: result.sha256, durationMs: result.durationMs };
+    },
+    async healthCheck(bank) {
+      const started = performance.now();
+      await sftpFor(bank).pool.use(async (conn) => {
+        await conn.stat(bank.upload_path);
+      });
+      return { latencyMs: performance.now() - started };
+    },
+    async end() {
+      await Promise.all([...clients.values()].map((c) => c.end()));
+      clients.clear();
+    },
+  };
+}

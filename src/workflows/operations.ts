@@ -1,0 +1,519 @@
+/**
+ * The running system: secrets, PGP, SFTP, the bank actors and the clock, wired to the workflows (payment run,
+ * delivery, reconciliation, report) and exposed to the monitor API through MonitorPorts. main.ts builds one of
+ * these; end-to-end tests build one against sandbox banks with a simulated clock.
+ */
+import type { Logger } from 'pino';
+import type { SimulatedClock } from 'xstate';
+import { createDbBankStore, createDbTickLog } from '../actors/db-store.ts';
+import type { BankWork, TimerClock } from '../actors/ports.ts';
+import { type ActorSystem, createActorSystem, type SystemInspection } from '../actors/system.ts';
+import { type BusinessCalendar, createBusinessCalendar } from '../domain/calendar/business-calendar.ts';
+import { calendarCoverageWarnings } from '../domain/calendar/coverage.ts';
+import type { HolidayYear } from '../domain/calendar/types.ts';
+import { buildSchedule, type Tick } from '../domain/schedule.ts';
+import { taipeiDate } from '../domain/taipei-time.ts';
+import { loadHolidayYears } from '../infra/config/holidays.ts';
+import type { BankConfig, Config } from '../infra/config/schema.ts';
+import type { DatabaseHandle } from '../infra/db/connect.ts';
+import { withTryLock } from '../infra/db/locks.ts';
+import { recordAudit } from '../infra/db/repositories/audit-log.ts';
+import { undeliveredBatches } from '../infra/db/repositories/batch-ledger.ts';
+import { listCalendarOverrides } from '../infra/db/repositories/calendar-overrides.ts';
+import { markNotified, unnotifiedExceptions } from '../infra/db/repositories/exceptions.ts';
+import { createLeadership } from '../infra/db/repositories/leadership.ts';
+import { createNotifier, type Notifier } from '../infra/mail/notifier.ts';
+import { createBankCrypto, type PgpBankCrypto } from '../infra/pgp/index.ts';
+import { createSecretStore, type SecretStore } from '../infra/secrets/index.ts';
+import { type Sandbox, startSandbox } from '../infra/sftp/sandbox/index.ts';
+import { ActionRefused, type MonitorPorts, type SystemSnapshot, type TestConnectionReport } from '../routes/ports.ts';
+import { createSftpTransport, type SftpTransport } from './adapters/sftp-transport.ts';
+import { buildBatchesForBank } from './payment-run/build-batches.ts';
+import { type DeliverDeps, deliverBatch, raiseCutoffMissed } from './payment-run/deliver-batch.ts';
+import { BatchActionRefused, releaseCutoffMissedBatch } from './payment-run/operator-actions.ts';
+import { type PaymentRunRequest, type StartedRun, startPaymentRun } from './payment-run/payment-run.ts';
+import { pollBank } from './reconciliation/poll-bank.ts';
+import { archiveBusinessDay } from './report/archive.ts';
+import { buildDailyReport, renderReportHtml, renderReportText, storeDailyReport } from './report/daily-report.ts';
+import { createBankSimulator, ensureSandboxKeys } from './sandbox/bank-simulator.ts';
+
+export interface OperationsOptions {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+  instanceId: string;
+  now?: () => Date;
+  /** XState timers: real by default; a SimulatedClock in tests and `simulate`. */
+  clock?: TimerClock | SimulatedClock;
+  /** How the SFTP stability rule waits between two listings (tests shorten it). */
+  stabilityWait?: (ms: number) => Promise<void>;
+  /** The sandbox's delayed reconciliation files (tests and `simulate` drive them). */
+  sandboxSchedule?: (delayMs: number, task: () => void) => void;
+  /** Start the clock actor (the schedule); off for tests that drive ticks themselves. */
+  startClock?: boolean;
+}
+
+export interface Operations {
+  config: Config;
+  system: ActorSystem;
+  secrets: SecretStore;
+  crypto: PgpBankCrypto;
+  transport: SftpTransport;
+  notifier: Notifier;
+  sandbox: Sandbox | null;
+  calendar(): BusinessCalendar;
+  calendarWarnings(): string[];
+  ports: MonitorPorts;
+  triggerPaymentRun(request: PaymentRunRequest): Promise<StartedRun>;
+  handleTick(tick: Tick): Promise<void>;
+  /** Latest inspection (refreshed in the background; the API reads it synchronously). */
+  lastInspection(): SystemInspection | null;
+  refreshInspection(): Promise<SystemInspection>;
+  /** Resolves when every payment run and tick handler started so far has finished. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function previousDays(day: string, count: number): string[] {
+  const out = [day];
+  const base = new Date(`${day}T12:00:00+08:00`).getTime();
+  for (let i = 1; i < count; i++) out.push(taipeiDate(new Date(base - i * 86_400_000)));
+  return out;
+}
+
+export async function startOperations(options: OperationsOptions): Promise<Operations> {
+  const { config, database, logger, instanceId } = options;
+  const db = database.db;
+  const now = options.now ?? (() => new Date());
+  const activeBanks = config.banks.filter((b) => b.active);
+  const bankByCode = new Map(config.banks.map((b) => [b.bank_code, b]));
+  const stopSteps: Array<() => Promise<void>> = [];
+
+  const secrets = createSecretStore(config.secrets, {
+    now,
+    audit: async (entry) => {
+      await recordAudit(db, {
+        actor: `instance:${instanceId}`,
+        action: 'secret.access',
+        target: entry.name,
+        result: entry.result,
+        details: { version: entry.version, provider: entry.provider },
+      }).catch((error: unknown) => logger.warn({ err: error }, 'secret access not audit-logged'));
+    },
+  });
+  const getSecret = async (name: string) => (await secrets.get(name)).value;
+  const crypto = createBankCrypto({ secrets, logger, now });
+  const notifier = createNotifier({ db, mail: config.mail, logger, getSecret });
+  stopSteps.push(async () => notifier.close());
+
+  let sandbox: Sandbox | null = null;
+  if (config.sandbox.enabled) {
+    await ensureSandboxKeys(secrets, activeBanks);
+    sandbox = await startSandbox(config, {
+      onPaymentFile: createBankSimulator({ config, crypto, now }),
+      ...(options.sandboxSchedule ? { schedule: options.sandboxSchedule } : {}),
+      onError: (error, context) => logger.warn({ err: error, ...context }, 'sandbox bank refused a file'),
+    });
+    stopSteps.unshift(() => sandbox!.stop());
+    logger.info({ banks: [...sandbox.banks.keys()] }, 'sandbox banks listening on 127.0.0.1');
+  }
+  const transport = createSftpTransport(
+    config,
+    getSecret,
+    options.stabilityWait ? { wait: options.stabilityWait } : {},
+  );
+  stopSteps.unshift(() => transport.end());
+
+  const years: HolidayYear[] = await loadHolidayYears(config.holidays_dir);
+  const calendar = createBusinessCalendar(years, await listCalendarOverrides(db));
+  const calendarWarnings = () => calendarCoverageWarnings(calendar, taipeiDate(now())).map((w) => w.message);
+  for (const warning of calendarWarnings()) logger.warn({ warning }, 'holiday calendar');
+
+  const deliverDeps: DeliverDeps = { db, crypto, transport, now, instanceId };
+
+  async function notifyNewExceptions() {
+    const fresh = await unnotifiedExceptions(db);
+    if (fresh.length === 0) return;
+    const text = fresh.map((e) => `[${e.bank_code}] ${e.kind}: ${e.message}`).join('\n');
+    await notifier.notify({ kind: 'exceptions', subject: `banking-sftp: ${fresh.length} new exception(s)`, text });
+    await markNotified(
+      db,
+      fresh.map((e) => e.id),
+      now(),
+    );
+  }
+
+  function bankWork(bankCode: string): BankWork {
+    const bank = bankByCode.get(bankCode)!;
+    return {
+      async upload(job, signal) {
+        // One instance delivers a batch at a time: two writers on one `.part` file would corrupt it.
+        const outcome = await withTryLock(database, `deliver:${job.batchId}`, () =>
+          deliverBatch(deliverDeps, bank, job.batchId, signal),
+        );
+        if (!outcome.acquired) return;
+        if (outcome.value === 'uploaded' || outcome.value === 'already_done') {
+          const batch = await db
+            .selectFrom('payment_batches')
+            .select(['batch_number', 'file_name', 'transaction_count', 'total_cents', 'ciphertext_sha256'])
+            .where('id', '=', job.batchId)
+            .executeTakeFirst();
+          if (batch) {
+            await notifier.notify({
+              kind: 'confirmation',
+              subject: `${bank.bank_name}: ${batch.batch_number} uploaded`,
+              text: `${batch.file_name} (${batch.transaction_count} transactions, ${batch.total_cents} cents) is at ${bank.bank_code}; SHA-256 ${batch.ciphertext_sha256}`,
+            });
+          }
+        }
+        if (outcome.value === 'cutoff_missed') await notifyNewExceptions();
+      },
+      async poll(signal) {
+        const today = taipeiDate(now());
+        const result = await pollBank(
+          { db, crypto, transport, now, dataDir: config.data_dir, instanceId },
+          bank,
+          previousDays(today, 3),
+          signal,
+        );
+        if (result.applied.length > 0 || result.quarantined.length > 0) {
+          logger.info(
+            {
+              bank: bank.bank_code,
+              applied: result.applied.map((a) => a.name),
+              quarantined: result.quarantined.map((q) => q.name),
+            },
+            'reconciliation poll',
+          );
+        }
+        await notifyNewExceptions();
+      },
+      async healthCheck(signal) {
+        return transport.healthCheck(bank, signal);
+      },
+    };
+  }
+
+  const runs = new Set<Promise<unknown>>();
+  let system!: ActorSystem;
+
+  async function triggerPaymentRun(request: PaymentRunRequest): Promise<StartedRun> {
+    const started = await startPaymentRun(
+      {
+        db,
+        config,
+        now,
+        instanceId,
+        deliver: async (bank: BankConfig, batchId: number) => {
+          const batch = await db
+            .selectFrom('payment_batches')
+            .select('value_date')
+            .where('id', '=', batchId)
+            .executeTakeFirstOrThrow();
+          system.upload(bank.bank_code, { batchId, valueDate: batch.value_date });
+        },
+      },
+      request,
+    );
+    if ('done' in started) {
+      const tracked = started.done
+        .then(async (summary) => {
+          logger.info({ run: summary.runId, status: summary.status, banks: summary.banks }, 'payment run built');
+          await notifyNewExceptions();
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'payment run failed'))
+        .finally(() => runs.delete(tracked));
+      runs.add(tracked);
+    }
+    return started;
+  }
+
+  async function dailyReport(businessDate: string) {
+    const report = await buildDailyReport(
+      db,
+      businessDate,
+      activeBanks.map((b) => b.bank_code),
+    );
+    await storeDailyReport(db, report);
+    await notifier.notify({
+      kind: 'report',
+      subject: `banking-sftp daily report ${businessDate}`,
+      text: renderReportText(report),
+      html: renderReportHtml(report),
+    });
+    try {
+      const archived = await archiveBusinessDay(db, {
+        archiveRoot: config.archive.path,
+        businessDate,
+        retentionDays: config.archive.retention_days,
+        now: now(),
+      });
+      logger.info({ businessDate, ...archived }, 'files archived');
+    } catch (error) {
+      logger.error({ err: error, archive: config.archive.path }, 'archiving failed; the files stay where they are');
+      await db
+        .insertInto('exceptions')
+        .values({
+          bank_code: '*',
+          kind: 'archive_failed',
+          ref: `day:${businessDate}`,
+          message: `archiving ${businessDate} to ${config.archive.path} failed: ${(error as Error).message}`,
+        })
+        .onConflict((oc) => oc.columns(['bank_code', 'kind', 'ref']).where('status', '=', 'open').doNothing())
+        .execute();
+      await notifyNewExceptions();
+    }
+    return report;
+  }
+
+  function track<T>(work: Promise<T>): Promise<T> {
+    const tracked = work.finally(() => runs.delete(tracked));
+    runs.add(tracked);
+    return work;
+  }
+
+  function handleTick(tick: Tick): Promise<void> {
+    return track(handleTickNow(tick));
+  }
+
+  async function handleTickNow(tick: Tick) {
+    if (tick.event === 'PAYMENTS.GENERATE') {
+      const started = await triggerPaymentRun({
+        trigger: tick.catchUp ? 'catch_up' : 'schedule',
+        valueDate: tick.businessDate,
+        ...(tick.bankCodes ? { bankCodes: tick.bankCodes } : {}),
+      });
+      if ('conflict' in started) logger.warn({ run: started.runId }, 'payment tick skipped: a run is in progress');
+    } else if (tick.event === 'REPORT.DAILY') {
+      await dailyReport(tick.businessDate);
+    }
+  }
+
+  const leadership = createLeadership(db, database.kind);
+  stopSteps.push(async () => leadership.release());
+  system = createActorSystem({
+    banks: activeBanks.map((b) => ({ bankCode: b.bank_code, cutoffTime: b.cutoff_time })),
+    work: bankWork,
+    store: createDbBankStore(db, { owner: instanceId }),
+    ticks: createDbTickLog(db, { instanceId, leadership }),
+    cutoff: {
+      async cutoffReached(bankCode, businessDate) {
+        const bank = bankByCode.get(bankCode);
+        if (!bank) return;
+        const missed = await raiseCutoffMissed(deliverDeps, bank, businessDate);
+        if (missed > 0) await notifyNewExceptions();
+      },
+    },
+    schedule: buildSchedule(config.schedule, {
+      cutoffs: activeBanks.map((b) => ({ bankCode: b.bank_code, time: b.cutoff_time })),
+    }),
+    calendar: () => calendar,
+    onTick: handleTick,
+    breaker: { failureThreshold: config.breaker.failure_threshold, openMs: config.breaker.open_seconds * 1000 },
+    retry: { maxAttempts: config.retry.max_attempts, maxBackoffSeconds: config.retry.max_backoff_seconds },
+    maxConcurrentBanks: config.max_concurrent_banks,
+    time: { now: () => now().getTime() },
+    ...(options.clock ? { clock: options.clock as TimerClock } : {}),
+    observer: {
+      onBreakerChange(bankCode, state, reason) {
+        logger.warn({ bank: bankCode, state, reason }, 'circuit breaker changed');
+        if (state === 'open') {
+          recordAudit(db, {
+            actor: 'system',
+            action: 'breaker.open',
+            target: bankCode,
+            result: 'open',
+            details: { reason },
+          }).catch(() => {});
+        }
+      },
+      onManualIntervention(bankCode, reason) {
+        logger.error({ bank: bankCode, reason }, 'manual intervention required');
+        db.insertInto('exceptions')
+          .values({ bank_code: bankCode, kind: 'manual_intervention', ref: `bank:${bankCode}`, message: reason })
+          .onConflict((oc) => oc.columns(['bank_code', 'kind', 'ref']).where('status', '=', 'open').doNothing())
+          .execute()
+          .then(() => notifyNewExceptions())
+          .catch((error: unknown) => logger.error({ err: error }, 'manual intervention not recorded'));
+      },
+      onWorkFailed(bankCode, kind, error, retryClass) {
+        logger.warn({ bank: bankCode, kind, retryClass, err: error }, 'bank work failed');
+      },
+      onError(where, error) {
+        logger.error({ where, err: error }, 'actor error');
+      },
+    },
+  });
+  if (options.startClock !== false) await system.start();
+  stopSteps.unshift(() => system.stop());
+
+  // Batches left mid-way by a previous process are resumed from the ledger.
+  for (const batch of await undeliveredBatches(db)) {
+    if (bankByCode.get(batch.bank_code)?.active) {
+      system.upload(batch.bank_code, { batchId: batch.id, valueDate: batch.value_date });
+    }
+  }
+
+  let inspection: SystemInspection | null = null;
+  const refreshInspection = async () => {
+    inspection = await system.inspect();
+    return inspection;
+  };
+  await refreshInspection();
+  const refresher = setInterval(() => {
+    refreshInspection().catch(() => {});
+  }, 2_000);
+  refresher.unref?.();
+  stopSteps.unshift(async () => clearInterval(refresher));
+
+  const ports: MonitorPorts = {
+    snapshot(): SystemSnapshot {
+      const view = inspection;
+      return {
+        banks: activeBanks.map((bank) => {
+          const b = view?.banks.find((x) => x.bankCode === bank.bank_code);
+          const pool = transport.sftpFor(bank).stats();
+          return {
+            bankCode: bank.bank_code,
+            breaker: b?.breaker ?? 'closed',
+            breakerOpenUntil: b?.openUntil ?? null,
+            health: b?.health ?? 'healthy',
+            pool: { active: pool.active, idle: pool.idle, waiting: pool.waiting },
+            queueSize: b?.queueSize ?? 0,
+            nextRetryAt: b?.nextRetryAt ?? null,
+            manualIntervention: b?.manualIntervention
+              ? { reason: b.manualReason ?? 'manual intervention', since: b.lastFailureAt ?? now() }
+              : null,
+            lastSuccessAt: b?.lastSuccessAt ?? null,
+            lastError: b?.lastError ?? null,
+          };
+        }),
+        nextTicks: (view?.clock.next ?? []).map((t) => ({ event: t.event, at: t.at })),
+        calendarWarnings: calendarWarnings(),
+        runningPaymentRun: null,
+      };
+    },
+    async testConnection(bankCode): Promise<TestConnectionReport> {
+      const bank = bankByCode.get(bankCode);
+      if (!bank) throw new ActionRefused('not_found', `no bank ${bankCode}`);
+      const r = await transport.sftpFor(bank).testConnection();
+      return {
+        ok: r.ok,
+        serverBanner: r.serverBanner ?? null,
+        algorithms: r.algorithms
+          ? {
+              kex: r.algorithms.kex,
+              serverHostKey: r.algorithms.serverHostKey,
+              cipher: r.algorithms.cipher,
+              mac: r.algorithms.mac,
+            }
+          : null,
+        hostKeySha256: r.hostKey?.fingerprint ?? null,
+        hostKeyMatchesPin: r.hostKey ? (r.hostKey.matchesPin ?? null) : null,
+        sftpExtensions: r.sftpExtensions ?? [],
+        latencyMs: Math.round(r.roundTripMs ?? r.connectMs ?? 0),
+        uploadPathWritable: r.uploadPath?.writable ?? false,
+        error: r.error?.message ?? null,
+        errorClass: r.error ? `${r.error.code}:${r.error.retryClass}` : null,
+      };
+    },
+    async triggerPaymentRun({ bankCodes, valueDate, actor }) {
+      const started = await triggerPaymentRun({
+        trigger: 'manual',
+        valueDate: valueDate ?? taipeiDate(now()),
+        ...(bankCodes ? { bankCodes } : {}),
+        actor,
+      });
+      return 'conflict' in started ? started : { runId: started.runId };
+    },
+    async resolveManualIntervention(bankCode, actor) {
+      if (!bankByCode.has(bankCode)) throw new ActionRefused('not_found', `no bank ${bankCode}`);
+      system.resolveManualIntervention(bankCode, { retry: true, by: actor });
+      await db
+        .updateTable('exceptions')
+        .set({ status: 'resolved', resolved_at: now(), resolved_by: actor, resolution: 'manual intervention resolved' })
+        .where('kind', '=', 'manual_intervention')
+        .where('bank_code', '=', bankCode)
+        .where('status', '=', 'open')
+        .execute();
+    },
+    async retryNow(entryId) {
+      const entry = await db.selectFrom('retry_queue').selectAll().where('id', '=', entryId).executeTakeFirst();
+      if (!entry) throw new ActionRefused('not_found', `no retry queue entry ${entryId}`);
+      if (entry.status !== 'pending') throw new ActionRefused('conflict', `entry ${entryId} is ${entry.status}`);
+      await db.updateTable('retry_queue').set({ due_at: now(), updated_at: now() }).where('id', '=', entryId).execute();
+      await system.route({
+        key: `RETRY.PROCESS:manual:${entryId}`,
+        event: 'RETRY.PROCESS',
+        scheduledAt: now(),
+        businessDate: taipeiDate(now()),
+        catchUp: false,
+        bankCode: entry.bank_code,
+      });
+    },
+    async redateBatch(batchId, newValueDate, actor) {
+      try {
+        const released = await releaseCutoffMissedBatch(db, batchId, {
+          actor,
+          reason: `re-dated to ${newValueDate} by ${actor}`,
+          now: now(),
+          newDueDate: newValueDate,
+        });
+        const bank = bankByCode.get(released.bankCode)!;
+        const built = await buildBatchesForBank(db, {
+          bank,
+          company: config.company,
+          valueDate: newValueDate,
+          runId: null,
+          now: now(),
+        });
+        for (const b of built.batches) system.upload(bank.bank_code, { batchId: b.id, valueDate: newValueDate });
+      } catch (error) {
+        if (error instanceof BatchActionRefused) throw new ActionRefused(error.reason, error.message);
+        throw error;
+      }
+    },
+    async cancelBatch(batchId, actor, reason) {
+      try {
+        await releaseCutoffMissedBatch(db, batchId, { actor, reason: `cancelled by ${actor}: ${reason}`, now: now() });
+      } catch (error) {
+        if (error instanceof BatchActionRefused) throw new ActionRefused(error.reason, error.message);
+        throw error;
+      }
+    },
+  };
+
+  let stopped: Promise<void> | undefined;
+  return {
+    config,
+    system,
+    secrets,
+    crypto,
+    transport,
+    notifier,
+    sandbox,
+    calendar: () => calendar,
+    calendarWarnings,
+    ports,
+    triggerPaymentRun,
+    handleTick,
+    lastInspection: () => inspection,
+    refreshInspection,
+    async idle() {
+      while (runs.size > 0) await Promise.allSettled([...runs]);
+    },
+    stop() {
+      stopped ??= (async () => {
+        await Promise.allSettled([...runs]);
+        for (const step of stopSteps)
+          await step().catch((error: unknown) => logger.warn({ err: error }, 'stop step failed'));
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Rebuilds the calendar after an operator override (exported for the API/CLI that changes overrides). */
+export async function reloadCalendar(db: DatabaseHandle['db'], holidaysDir: string): Promise<BusinessCalendar> {
+  return createBusinessCalendar(await loadHolidayYears(holidaysDir), await listCalendarOverrides(db));
+}
