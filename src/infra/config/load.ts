@@ -2,8 +2,8 @@
  * Reads the config file, applies environment overrides and validates. Every failure is a ConfigError whose
  * message names the bank (by `bank_code`, or its position when that is missing) and the field.
  *
- * Environment overrides: PORT, HOST, DATABASE_URL, BANKING_DATA_DIR, BANKING_SECRETS_PROVIDER,
- * BANKING_SECRETS_DIR, BANKING_INSTANCE_ID.
+ * Environment overrides: PORT, HOST, DATABASE_URL, BANKING_DATA_DIR (every path the file does not set lives
+ * under it), BANKING_SECRETS_PROVIDER, BANKING_SECRETS_DIR, BANKING_INSTANCE_ID.
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
@@ -52,7 +52,16 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   if (problems.length > 0) {
     throw new ConfigError(`${source}: invalid bank configuration\n  ${problems.join('\n  ')}`, problems);
   }
-  return { ...top.data, banks };
+  const data = top.data;
+  const under = (name: string) => `${data.data_dir.replace(/\/+$/, '')}/${name}`;
+  return {
+    ...data,
+    banks,
+    database: { ...data.database, pglite_dir: data.database.pglite_dir ?? under('pglite') },
+    secrets: { ...data.secrets, dir: data.secrets.dir ?? under('secrets') },
+    archive: { ...data.archive, path: data.archive.path ?? under('archive') },
+    sandbox: { ...data.sandbox, dir: data.sandbox.dir ?? under('sandbox') },
+  };
 }
 
 type Env = Record<string, string | undefined>;
@@ -70,14 +79,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Recor
   if (env.HOST) section('service').host = env.HOST;
   if (env.BANKING_INSTANCE_ID) section('service').instance_id = env.BANKING_INSTANCE_ID;
   if (env.DATABASE_URL) section('database').url = env.DATABASE_URL;
-  if (env.BANKING_DATA_DIR) {
-    const dir = env.BANKING_DATA_DIR.replace(/\/$/, '');
-    out.data_dir = dir;
-    section('database').pglite_dir ??= `${dir}/pglite`;
-    section('secrets').dir ??= `${dir}/secrets`;
-    section('archive').path ??= `${dir}/archive`;
-    section('sandbox').dir ??= `${dir}/sandbox`;
-  }
+  if (env.BANKING_DATA_DIR) out.data_dir = env.BANKING_DATA_DIR;
   if (env.BANKING_SECRETS_PROVIDER) section('secrets').provider = env.BANKING_SECRETS_PROVIDER;
   if (env.BANKING_SECRETS_DIR) section('secrets').dir = env.BANKING_SECRETS_DIR;
   return out;

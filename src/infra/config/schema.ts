@@ -133,11 +133,12 @@ export const configSchema = z
       .object({
         /** postgres://… selects PostgreSQL; absent selects embedded PGlite in `pglite_dir`. */
         url: z.string().url().optional(),
-        pglite_dir: z.string().default('./data/pglite'),
+        /** Default: `<data_dir>/pglite`. */
+        pglite_dir: z.string().optional(),
         pool_max: z.number().int().min(1).max(100).default(10),
       })
       .strict()
-      .default({ pglite_dir: './data/pglite', pool_max: 10 }),
+      .default({ pool_max: 10 }),
     data_dir: z.string().default('./data'),
     company: z
       .object({
@@ -185,12 +186,13 @@ export const configSchema = z
     secrets: z
       .object({
         provider: z.enum(['env', 'file', 'gcp']).default('file'),
-        dir: z.string().default('./data/secrets'),
+        /** file provider: default `<data_dir>/secrets`. */
+        dir: z.string().optional(),
         gcp_project: z.string().optional(),
         cache_ttl_seconds: z.number().int().min(0).default(300),
       })
       .strict()
-      .default({ provider: 'file', dir: './data/secrets', cache_ttl_seconds: 300 }),
+      .default({ provider: 'file', cache_ttl_seconds: 300 }),
     mail: z
       .object({
         from: z.string().default('banking-sftp@localhost'),
@@ -210,20 +212,34 @@ export const configSchema = z
       .strict()
       .default({ from: 'banking-sftp@localhost', to: [] }),
     archive: z
-      .object({ path: z.string().default('./data/archive'), retention_days: z.number().int().min(1).default(2555) })
+      .object({
+        /** Default: `<data_dir>/archive`. */
+        path: z.string().optional(),
+        retention_days: z.number().int().min(1).default(2555),
+      })
       .strict()
-      .default({ path: './data/archive', retention_days: 2555 }),
+      .default({ retention_days: 2555 }),
     sandbox: z
       .object({
         enabled: z.boolean().default(false),
-        dir: z.string().default('./data/sandbox'),
+        /** Default: `<data_dir>/sandbox`. */
+        dir: z.string().optional(),
         reconciliation_delay_seconds: z.number().min(0).default(120),
         return_share: z.number().min(0).max(1).default(0.05),
       })
       .strict()
-      .default({ enabled: false, dir: './data/sandbox', reconciliation_delay_seconds: 120, return_share: 0.05 }),
+      .default({ enabled: false, reconciliation_delay_seconds: 120, return_share: 0.05 }),
     demo_data: z.boolean().default(false),
   })
   .strict();
 
-export type Config = Omit<z.infer<typeof configSchema>, 'banks'> & { banks: BankConfig[] };
+type Parsed = z.infer<typeof configSchema>;
+
+/** The validated config, with every path resolved (paths left out of the file live under `data_dir`). */
+export type Config = Omit<Parsed, 'banks' | 'database' | 'secrets' | 'archive' | 'sandbox'> & {
+  banks: BankConfig[];
+  database: Parsed['database'] & { pglite_dir: string };
+  secrets: Parsed['secrets'] & { dir: string };
+  archive: Parsed['archive'] & { path: string };
+  sandbox: Parsed['sandbox'] & { dir: string };
+};
