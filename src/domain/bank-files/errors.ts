@@ -24,10 +24,10 @@ export class FormatParseError extends Error {
     readonly field: string | null,
     readonly position: string | null,
     readonly value: string | null,
-    message: string,
+    readonly reason: string,
   ) {
     super(
-      `${file}${line !== null ? ` line ${line}` : ''}${record_type ? ` record ${record_type}` : ''}${field ? ` field ${field}` : ''}${position ? ` (bytes ${position})` : ''}: ${message}${value !== null ? ` [${JSON.stringify(value)}]` : ''}`,
+      `${file}${line !== null ? ` line ${line}` : ''}${record_type ? ` record ${record_type}` : ''}${field ? ` field ${field}` : ''}${position ? ` (bytes ${position})` : ''}: ${reason}${value !== null ? ` [${JSON.stringify(value)}]` : ''}`,
     );
   }
 
@@ -39,7 +39,7 @@ export class FormatParseError extends Error {
       field: this.field,
       position: this.position,
       value: this.value,
-      message: this.message,
+      message: this.reason,
     };
   }
 }
