@@ -36,6 +36,20 @@ function parsed(privateKey: string, passphrase?: string): ParsedKey {
   return Array.isArray(key) ? key[0]! : key;
 }
 
+/**
+ * ssh2's generator writes an Ed25519 key whose public half starts with a zero byte as 31 bytes, which its own
+ * parser then refuses ("Malformed OpenSSH private key"): about 1 key in 200. Such a key is drawn again.
+ */
+export function generatePrivateKey(type: 'ed25519' | 'rsa'): string {
+  for (;;) {
+    const pair =
+      type === 'rsa'
+        ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 })
+        : ssh2.utils.generateKeyPairSync('ed25519');
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair.private;
+  }
+}
+
 export interface SandboxHostKeys {
   ed25519: string;
   rsa: string;
@@ -43,13 +57,7 @@ export interface SandboxHostKeys {
 
 function ensureKey(dir: string, file: string, type: 'ed25519' | 'rsa'): string {
   const path = join(dir, file);
-  if (!existsSync(path)) {
-    const pair =
-      type === 'rsa'
-        ? ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 })
-        : ssh2.utils.generateKeyPairSync('ed25519');
-    writeSecretFile(path, pair.private);
-  }
+  if (!existsSync(path)) writeSecretFile(path, generatePrivateKey(type));
   const key = readFileSync(path, 'utf8');
   const fingerprint = fingerprintOf(parsed(key).getPublicSSH());
   writeFileSync(join(dir, '..', `${file}.sha256`), `${fingerprint}\n`);
@@ -87,7 +95,7 @@ export function ensureSandboxUser(bank: Pick<BankConfig, 'sftp_username' | 'auth
     return { username: bank.sftp_username, method: 'password', password: readFileSync(path, 'utf8') };
   }
   const keyPath = join(secretsDir, bank.auth.private_key_secret);
-  if (!existsSync(keyPath)) writeSecretFile(keyPath, ssh2.utils.generateKeyPairSync('ed25519').private);
+  if (!existsSync(keyPath)) writeSecretFile(keyPath, generatePrivateKey('ed25519'));
   const passphrasePath = bank.auth.passphrase_secret ? join(secretsDir, bank.auth.passphrase_secret) : undefined;
   const passphrase = passphrasePath && existsSync(passphrasePath) ? readFileSync(passphrasePath, 'utf8') : undefined;
   const key = parsed(readFileSync(keyPath, 'utf8'), passphrase);
