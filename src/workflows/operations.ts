@@ -31,7 +31,13 @@ import { createSftpTransport, type SftpTransport } from './adapters/sftp-transpo
 import { buildBatchesForBank } from './payment-run/build-batches.ts';
 import { type DeliverDeps, deliverBatch, raiseCutoffMissed } from './payment-run/deliver-batch.ts';
 import { BatchActionRefused, releaseCutoffMissedBatch } from './payment-run/operator-actions.ts';
-import { type PaymentRunRequest, type StartedRun, startPaymentRun } from './payment-run/payment-run.ts';
+import {
+  type PaymentRunDeps,
+  type PaymentRunRequest,
+  recoverAbandonedRuns,
+  type StartedRun,
+  startPaymentRun,
+} from './payment-run/payment-run.ts';
 import { pollBank } from './reconciliation/poll-bank.ts';
 import { archiveBusinessDay } from './report/archive.ts';
 import { buildDailyReport, renderReportHtml, renderReportText, storeDailyReport } from './report/daily-report.ts';
@@ -51,6 +57,8 @@ export interface OperationsOptions {
   sandboxSchedule?: (delayMs: number, task: () => void) => void;
   /** Start the clock actor (the schedule); off for tests that drive ticks themselves. */
   startClock?: boolean;
+  /** A payment run without a heartbeat for this long belongs to a dead process (default 60 s). */
+  abandonRunAfterMs?: number;
 }
 
 export interface Operations {
@@ -197,26 +205,25 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   const runs = new Set<Promise<unknown>>();
   let system!: ActorSystem;
 
-  async function triggerPaymentRun(request: PaymentRunRequest): Promise<StartedRun> {
-    const started = await startPaymentRun(
-      {
-        db,
-        config,
-        now,
-        instanceId,
-        deliver: async (bank: BankConfig, batchId: number) => {
-          const batch = await db
-            .selectFrom('payment_batches')
-            .select('value_date')
-            .where('id', '=', batchId)
-            .executeTakeFirstOrThrow();
-          system.upload(bank.bank_code, { batchId, valueDate: batch.value_date });
-        },
-      },
-      request,
-    );
+  const paymentRunDeps: PaymentRunDeps = {
+    db,
+    config,
+    now,
+    instanceId,
+    ...(options.abandonRunAfterMs ? { abandonAfterMs: options.abandonRunAfterMs } : {}),
+    deliver: async (bank: BankConfig, batchId: number) => {
+      const batch = await db
+        .selectFrom('payment_batches')
+        .select('value_date')
+        .where('id', '=', batchId)
+        .executeTakeFirstOrThrow();
+      system.upload(bank.bank_code, { batchId, valueDate: batch.value_date });
+    },
+  };
+
+  function followRun(started: StartedRun): StartedRun {
     if ('done' in started) {
-      const tracked = started.done
+      const tracked: Promise<void> = started.done
         .then(async (summary) => {
           logger.info({ run: summary.runId, status: summary.status, banks: summary.banks }, 'payment run built');
           await notifyNewExceptions();
@@ -226,6 +233,18 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       runs.add(tracked);
     }
     return started;
+  }
+
+  async function triggerPaymentRun(request: PaymentRunRequest): Promise<StartedRun> {
+    return followRun(await startPaymentRun(paymentRunDeps, request));
+  }
+
+  /** A run whose process died after its tick was claimed is run again: no invoice is forgotten. */
+  async function recoverRuns() {
+    for (const started of await recoverAbandonedRuns(paymentRunDeps)) {
+      followRun(started);
+      logger.warn({ run: started.runId }, 'payment run of a stopped process started again');
+    }
   }
 
   async function dailyReport(businessDate: string) {
@@ -286,6 +305,8 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       if ('conflict' in started) logger.warn({ run: started.runId }, 'payment tick skipped: a run is in progress');
     } else if (tick.event === 'REPORT.DAILY') {
       await dailyReport(tick.businessDate);
+    } else if (tick.event === 'RETRY.PROCESS') {
+      await recoverRuns();
     }
   }
 
@@ -347,7 +368,8 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   if (options.startClock !== false) await system.start();
   stopSteps.unshift(() => system.stop());
 
-  // Batches left mid-way by a previous process are resumed from the ledger.
+  // Runs and batches left mid-way by a previous process are resumed from the ledger.
+  await track(recoverRuns());
   for (const batch of await undeliveredBatches(db)) {
     if (bankByCode.get(batch.bank_code)?.active) {
       system.upload(batch.bank_code, { batchId: batch.id, valueDate: batch.value_date });

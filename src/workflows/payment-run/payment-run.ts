@@ -2,11 +2,12 @@
  * PAYMENTS.GENERATE, scheduled or triggered by an operator: for every active bank (at most
  * `max_concurrent_banks` at once) build the day's batches from pending invoices and hand each batch to its
  * bank for delivery. One run at a time across all instances (a unique index on running runs): a second trigger
- * gets the running run's id back as a conflict. A run left `running` by a dead process is declared abandoned
- * after ten minutes without a heartbeat; its batches are resumed by the bank actors from the ledger.
+ * gets the running run's id back as a conflict. A running run beats its heartbeat; a run whose heartbeat stops
+ * (its process died) is declared abandoned and run again for the same day (`recoverAbandonedRuns`): building is
+ * idempotent (only still-pending invoices are taken), and batches already built are resumed from the ledger.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { FieldIssue } from '../../domain/bank-files/index.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
@@ -14,7 +15,7 @@ import type { Database } from '../../infra/db/schema.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { type BuildResult, buildBatchesForBank } from './build-batches.ts';
 
-const ABANDONED_AFTER_MS = 10 * 60_000;
+const DEFAULT_ABANDON_AFTER_MS = 60_000;
 
 export interface PaymentRunDeps {
   db: Kysely<Database>;
@@ -24,10 +25,12 @@ export interface PaymentRunDeps {
   /** Hands a generated batch to its bank's actor; resolves when the bank has taken it (not when uploaded). */
   deliver: (bank: BankConfig, batchId: number) => Promise<void>;
   onSetAside?: (bank: BankConfig, setAside: BuildResult['setAside']) => Promise<void>;
+  /** A running run whose heartbeat is older than this belongs to a dead process (default 60 s). */
+  abandonAfterMs?: number;
 }
 
 export interface PaymentRunRequest {
-  trigger: 'schedule' | 'manual' | 'catch_up';
+  trigger: 'schedule' | 'manual' | 'catch_up' | 'recovery';
   valueDate: string;
   bankCodes?: string[];
   actor?: string;
@@ -53,19 +56,38 @@ function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || /duplicate key value/.test(e?.message ?? '');
 }
 
+/** Marks runs whose process stopped beating as failed; returns them (to be run again). */
+async function abandonStaleRuns(deps: PaymentRunDeps) {
+  // Heartbeats are written with the database clock, so instances with skewed clocks agree on staleness.
+  const staleAfter = `${Math.round((deps.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS) / 1000)} seconds`;
+  return deps.db
+    .updateTable('payment_runs')
+    .set({ status: 'failed', error: 'abandoned: its process stopped (no heartbeat)', finished_at: deps.now() })
+    .where('status', '=', 'running')
+    .where(sql<boolean>`coalesce(heartbeat_at, started_at) < now() - ${staleAfter}::interval`)
+    .returning(['id', 'value_date', 'bank_codes'])
+    .execute();
+}
+
+/** Runs again, for the same day and banks, every run whose process died before it finished. */
+export async function recoverAbandonedRuns(deps: PaymentRunDeps): Promise<StartedRun[]> {
+  const abandoned = await abandonStaleRuns(deps);
+  const started: StartedRun[] = [];
+  for (const run of abandoned) {
+    started.push(
+      await startPaymentRun(deps, {
+        trigger: 'recovery',
+        valueDate: run.value_date,
+        bankCodes: run.bank_codes as string[],
+      }),
+    );
+  }
+  return started;
+}
+
 export async function startPaymentRun(deps: PaymentRunDeps, request: PaymentRunRequest): Promise<StartedRun> {
   const now = deps.now();
-  await deps.db
-    .updateTable('payment_runs')
-    .set({ status: 'failed', error: 'abandoned: no heartbeat from its instance', finished_at: now })
-    .where('status', '=', 'running')
-    .where((eb) =>
-      eb.or([
-        eb('heartbeat_at', '<', new Date(now.getTime() - ABANDONED_AFTER_MS)),
-        eb.and([eb('heartbeat_at', 'is', null), eb('started_at', '<', new Date(now.getTime() - ABANDONED_AFTER_MS))]),
-      ]),
-    )
-    .execute();
+  await abandonStaleRuns(deps);
 
   const banks = deps.config.banks.filter(
     (b) => b.active && (!request.bankCodes || request.bankCodes.includes(b.bank_code)),
@@ -80,7 +102,7 @@ export async function startPaymentRun(deps: PaymentRunDeps, request: PaymentRunR
         value_date: request.valueDate,
         bank_codes: JSON.stringify(banks.map((b) => b.bank_code)),
         instance_id: deps.instanceId,
-        heartbeat_at: now,
+        heartbeat_at: sql<Date>`now()` as unknown as Date,
       })
       .execute();
   } catch (error) {
@@ -92,7 +114,17 @@ export async function startPaymentRun(deps: PaymentRunDeps, request: PaymentRunR
       .executeTakeFirst();
     return { conflict: true, runId: running?.id ?? 'unknown' };
   }
-  return { runId, done: executeRun(deps, runId, request.valueDate, banks) };
+  const beatEvery = (deps.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS) / 4;
+  const heartbeat = setInterval(() => {
+    deps.db
+      .updateTable('payment_runs')
+      .set({ heartbeat_at: sql<Date>`now()` as unknown as Date })
+      .where('id', '=', runId)
+      .execute()
+      .catch(() => {});
+  }, beatEvery);
+  heartbeat.unref?.();
+  return { runId, done: executeRun(deps, runId, request.valueDate, banks).finally(() => clearInterval(heartbeat)) };
 }
 
 async function executeRun(
@@ -110,7 +142,6 @@ async function executeRun(
         runId,
         now: deps.now(),
       });
-      await deps.db.updateTable('payment_runs').set({ heartbeat_at: deps.now() }).where('id', '=', runId).execute();
       if (built.batchErrors.length > 0) {
         await raiseException(deps.db, {
           bank_code: bank.bank_code,
