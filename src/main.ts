@@ -3,6 +3,7 @@
  * cli.ts and scripts/) that imports every layer.
  */
 import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { taipeiDate } from './domain/taipei-time.ts';
 import type { Config } from './infra/config/schema.ts';
@@ -11,7 +12,11 @@ import { migrateToLatest } from './infra/db/migrate.ts';
 import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
 import { createLogger } from './infra/telemetry/logger.ts';
+import { createTelemetry } from './infra/telemetry/metrics.ts';
+import { startTracing } from './infra/telemetry/tracing.ts';
 import { createApp } from './routes/create-app.ts';
+import { httpMetricsMiddleware, metricsRoutes } from './routes/metrics/metrics.index.ts';
+import { createMetricsSource } from './workflows/metrics-source.ts';
 import { type Operations, startOperations } from './workflows/operations.ts';
 
 export interface Service {
@@ -51,11 +56,27 @@ export async function startService(config: Config, options: StartOptions = {}): 
       if (inserted > 0) logger.info({ invoices: inserted }, 'demo invoices inserted into the empty database');
     }
 
-    const operations = await startOperations({ config, database, logger, instanceId, now });
+    const telemetry = createTelemetry({ serviceName: 'banking-sftp', instanceId });
+    stopSteps.push(() => telemetry.shutdown());
+    const tracing = await startTracing({ serviceName: 'banking-sftp', instanceId });
+    stopSteps.push(() => tracing.shutdown());
+
+    const operations = await startOperations({ config, database, logger, instanceId, now, telemetry });
     stopSteps.unshift(() => operations.stop());
 
     const activeBanks = config.banks.filter((b) => b.active);
-    const app = createApp({
+    telemetry.registerBanks(activeBanks.map((b) => b.bank_code));
+    telemetry.setSource(
+      createMetricsSource({
+        db: database.db,
+        ops: operations,
+        banks: activeBanks,
+        crypto: operations.crypto,
+        now,
+        lastPoll: operations.lastPoll,
+      }),
+    );
+    const monitorApp = createApp({
       db: database.db,
       dbKind: database.kind,
       now,
@@ -64,7 +85,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
         banks: activeBanks.map(({ bank_code, bank_name, cutoff_time }) => ({ bank_code, bank_name, cutoff_time })),
         ports: operations.ports,
       },
+      metrics: metricsRoutes(telemetry),
     });
+    // request metrics wrap the whole app, so each request is counted under its matched route pattern
+    const app = new Hono();
+    app.use(httpMetricsMiddleware(telemetry));
+    app.route('/', monitorApp);
     const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
     stopSteps.unshift(() => server.close());
     logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureKeyPair } from '../src/infra/pgp/index.ts';
 import { mirrorForBank } from '../src/workflows/sandbox/bank-simulator.ts';
+import { metricsProblems } from './support/promtool.ts';
 import { type Harness, startHarness, taipei } from './support/system-harness.ts';
 
 const DAY = '2026-11-26';
@@ -47,6 +48,22 @@ describe('a business day with faults', () => {
       .execute();
     expect(opened.length).toBeGreaterThan(0);
     expect(readdirSync(bankDir('mega', 'upload_path')).filter((f) => !f.startsWith('.'))).toEqual([]);
+  });
+
+  it('/metrics shows the failing banks: connection failures, open breakers, queued work; promtool accepts it', async () => {
+    const text = await h.metricsText();
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+      return line ? Number(line.split(' ').pop()) : undefined;
+    };
+    expect(value('banking_sftp_connections_total{bank="mega",result="failure"}')).toBeGreaterThanOrEqual(3);
+    expect(value('banking_sftp_connections_total{bank="ctbc",result="success"}')).toBeGreaterThan(0);
+    expect(value('banking_circuit_breaker_state{bank="mega",state="closed"}')).toBe(0);
+    expect(value('banking_circuit_breaker_state{bank="ctbc",state="closed"}')).toBe(1);
+    expect(value('banking_retry_queue_size{bank="mega"}')).toBeGreaterThanOrEqual(1);
+    expect(value('banking_sftp_consecutive_failures{bank="taishin"}')).toBeGreaterThanOrEqual(3);
+    expect(value('banking_cutoff_slack_seconds{bank="mega"}')).toBe(5.5 * 3600);
+    expect(metricsProblems(text)).toEqual([]);
   });
 
   it('mega: once the bank is back, the batch goes out before the cutoff, exactly once', async () => {

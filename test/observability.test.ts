@@ -13,17 +13,9 @@ import { createLogger } from '../src/infra/telemetry/logger.ts';
 import { type BankMetricsSnapshot, createTelemetry } from '../src/infra/telemetry/metrics.ts';
 import { startTracing, type Tracing, withSpan } from '../src/infra/telemetry/tracing.ts';
 import { metricsRoutes } from '../src/routes/metrics/metrics.index.ts';
+import { promtool } from './support/promtool.ts';
 
-const PROMTOOL = process.env.PROMTOOL ?? '/usr/bin/promtool';
 const PROMETHEUS_DIR = join(import.meta.dirname, '..', 'deploy', 'prometheus');
-
-function promtool(args: string[], input?: string) {
-  if (!existsSync(PROMTOOL)) {
-    throw new Error(`promtool not found at ${PROMTOOL}: install the Debian package "prometheus" (or set PROMTOOL)`);
-  }
-  const result = spawnSync(PROMTOOL, args, { input, encoding: 'utf8', timeout: 30_000 });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
 
 function bankState(bank: string, overrides: Partial<BankMetricsSnapshot>): BankMetricsSnapshot {
   return {

@@ -19,3 +19,10 @@ describe('maskSensitiveText', () => {
     expect(out).toContain('amount 1500');
   });
 });
+
+describe('maskSensitiveText and digests', () => {
+  it('leaves SHA-256 digests and trace ids whole', () => {
+    const sha = '57061be486ec6ff2d5f936086849cc7657061be486ec6ff2d5f936086849cc76';
+    expect(maskSensitiveText(`file sha256 ${sha}`)).toBe(`file sha256 ${sha}`);
+  });
+});

@@ -26,8 +26,11 @@ import { createNotifier, type Notifier } from '../infra/mail/notifier.ts';
 import { createBankCrypto, type PgpBankCrypto } from '../infra/pgp/index.ts';
 import { createSecretStore, type SecretStore } from '../infra/secrets/index.ts';
 import { type Sandbox, startSandbox } from '../infra/sftp/sandbox/index.ts';
+import type { Telemetry } from '../infra/telemetry/metrics.ts';
+import { withSpan } from '../infra/telemetry/tracing.ts';
 import { ActionRefused, type MonitorPorts, type SystemSnapshot, type TestConnectionReport } from '../routes/ports.ts';
 import { createSftpTransport, type SftpTransport } from './adapters/sftp-transport.ts';
+import { observeTransport } from './observed-transport.ts';
 import { buildBatchesForBank } from './payment-run/build-batches.ts';
 import { type DeliverDeps, deliverBatch, raiseCutoffMissed } from './payment-run/deliver-batch.ts';
 import { BatchActionRefused, releaseCutoffMissedBatch } from './payment-run/operator-actions.ts';
@@ -59,6 +62,8 @@ export interface OperationsOptions {
   startClock?: boolean;
   /** A payment run without a heartbeat for this long belongs to a dead process (default 60 s). */
   abandonRunAfterMs?: number;
+  /** Metrics: transfers, connection attempts, reconciliation results. */
+  telemetry?: Telemetry;
 }
 
 export interface Operations {
@@ -72,6 +77,8 @@ export interface Operations {
   calendar(): BusinessCalendar;
   calendarWarnings(): string[];
   ports: MonitorPorts;
+  /** When each bank's last reconciliation poll succeeded (metrics). */
+  lastPoll(bankCode: string): Date | null;
   triggerPaymentRun(request: PaymentRunRequest): Promise<StartedRun>;
   handleTick(tick: Tick): Promise<void>;
   /** Latest inspection (refreshed in the background; the API reads it synchronously). */
@@ -125,12 +132,10 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     stopSteps.unshift(() => sandbox!.stop());
     logger.info({ banks: [...sandbox.banks.keys()] }, 'sandbox banks listening on 127.0.0.1');
   }
-  const transport = createSftpTransport(
-    config,
-    getSecret,
-    options.stabilityWait ? { wait: options.stabilityWait } : {},
-  );
-  stopSteps.unshift(() => transport.end());
+  const sftp = createSftpTransport(config, getSecret, options.stabilityWait ? { wait: options.stabilityWait } : {});
+  const transport = options.telemetry ? observeTransport(sftp, options.telemetry) : sftp;
+  stopSteps.unshift(() => sftp.end());
+  const lastPolls = new Map<string, Date>();
 
   const years: HolidayYear[] = await loadHolidayYears(config.holidays_dir);
   const calendar = createBusinessCalendar(years, await listCalendarOverrides(db));
@@ -157,7 +162,9 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       async upload(job, signal) {
         // One instance delivers a batch at a time: two writers on one `.part` file would corrupt it.
         const outcome = await withTryLock(database, `deliver:${job.batchId}`, () =>
-          deliverBatch(deliverDeps, bank, job.batchId, signal),
+          withSpan('batch.deliver', { 'bank.code': bank.bank_code, 'batch.id': job.batchId }, () =>
+            deliverBatch(deliverDeps, bank, job.batchId, signal),
+          ),
         );
         if (!outcome.acquired) return;
         if (outcome.value === 'uploaded' || outcome.value === 'already_done') {
@@ -178,12 +185,30 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       },
       async poll(signal) {
         const today = taipeiDate(now());
-        const result = await pollBank(
-          { db, crypto, transport, now, dataDir: config.data_dir, instanceId },
-          bank,
-          previousDays(today, 3),
-          signal,
+        const result = await withSpan('reconciliation.poll', { 'bank.code': bank.bank_code }, () =>
+          pollBank(
+            {
+              db,
+              crypto,
+              transport,
+              now,
+              dataDir: config.data_dir,
+              instanceId,
+              onRecords: (code, summary) => {
+                const t = options.telemetry;
+                if (!t) return;
+                t.reconciliationRecords(code, 'matched', summary.matched);
+                t.reconciliationRecords(code, 'unmatched', summary.unmatched);
+                t.reconciliationRecords(code, 'mismatch', summary.amount_mismatch);
+                t.reconciliationRecords(code, 'duplicate', summary.duplicate);
+              },
+            },
+            bank,
+            previousDays(today, 3),
+            signal,
+          ),
         );
+        lastPolls.set(bank.bank_code, now());
         if (result.applied.length > 0 || result.quarantined.length > 0) {
           logger.info(
             {
@@ -520,6 +545,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     triggerPaymentRun,
     handleTick,
     lastInspection: () => inspection,
+    lastPoll: (bankCode) => lastPolls.get(bankCode) ?? null,
     refreshInspection,
     async idle() {
       while (runs.size > 0) await Promise.allSettled([...runs]);

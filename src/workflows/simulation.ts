@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { SimulatedClock } from 'xstate';
 import type { Config } from '../infra/config/schema.ts';
 import type { DatabaseHandle } from '../infra/db/connect.ts';
+import type { Telemetry } from '../infra/telemetry/metrics.ts';
 import { type Operations, startOperations } from './operations.ts';
 
 const STEP_MS = 5 * 60_000;
@@ -28,6 +29,7 @@ export async function startSimulation(options: {
   logger: Logger;
   start: Date;
   instanceId?: string;
+  telemetry?: Telemetry;
 }): Promise<Simulation> {
   let current = options.start;
   const clock = new SimulatedClock();
@@ -42,6 +44,7 @@ export async function startSimulation(options: {
     stabilityWait: async () => {},
     // the bank answers `reconciliation_delay_seconds` of simulated time after a file arrives
     sandboxSchedule: (delay, task) => clock.setTimeout(task, delay),
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
   });
 
   async function sandboxSettled(): Promise<boolean> {

@@ -13,6 +13,8 @@ import type { Config } from '../../src/infra/config/schema.ts';
 import type { DatabaseHandle } from '../../src/infra/db/connect.ts';
 import { seedDemo } from '../../src/infra/db/seed-demo.ts';
 import { createLogger } from '../../src/infra/telemetry/logger.ts';
+import { createTelemetry, type Telemetry } from '../../src/infra/telemetry/metrics.ts';
+import { createMetricsSource } from '../../src/workflows/metrics-source.ts';
 import { type Simulation, startSimulation } from '../../src/workflows/simulation.ts';
 import { openTestDatabase } from './db.ts';
 import { buildTestConfig } from './test-config.ts';
@@ -22,6 +24,8 @@ export interface Harness extends Simulation {
   database: DatabaseHandle;
   dir: string;
   logLines: string[];
+  telemetry: Telemetry;
+  metricsText(): Promise<string>;
 }
 
 export interface HarnessOptions {
@@ -66,15 +70,37 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       bankCodes: config.banks.map((b) => b.bank_code),
     });
   }
-  const simulation = await startSimulation({ config, database, logger, start: options.start, instanceId: 'e2e' });
+  const telemetry = createTelemetry({ serviceName: 'banking-sftp', instanceId: 'e2e' });
+  telemetry.registerBanks(config.banks.map((b) => b.bank_code));
+  const simulation = await startSimulation({
+    config,
+    database,
+    logger,
+    start: options.start,
+    instanceId: 'e2e',
+    telemetry,
+  });
+  telemetry.setSource(
+    createMetricsSource({
+      db: database.db,
+      ops: simulation.ops,
+      banks: config.banks,
+      crypto: simulation.ops.crypto,
+      now: simulation.now,
+      lastPoll: simulation.ops.lastPoll,
+    }),
+  );
   return {
     ...simulation,
     config,
     database,
     dir,
     logLines,
+    telemetry,
+    metricsText: () => telemetry.collectPrometheusText(),
     async stop() {
       await simulation.stop();
+      await telemetry.shutdown();
       await database.close();
       rmSync(dir, { recursive: true, force: true });
     },

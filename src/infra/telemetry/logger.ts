@@ -46,6 +46,7 @@ function maskGrouped(value: string): string {
 }
 
 function maskValue(key: string, value: unknown, depth: number): unknown {
+  if (PLAIN_KEY.test(key)) return value;
   if (SECRET_KEY.test(key) && value !== null && value !== undefined && value !== '') return CENSOR;
   if (!PLAIN_KEY.test(key) && IDENTIFIER_KEY.test(key) && (typeof value === 'string' || typeof value === 'number')) {
     return maskAccount(String(value).replace(/[\s-]/g, ''));
