@@ -13,7 +13,10 @@ trap cleanup EXIT
 for _ in $(seq 1 120); do
   if body=$(curl -fsS "http://127.0.0.1:$port/healthz" 2>/dev/null); then
     echo "deno /healthz: $body"
-    if [ -n "${SMOKE_PATHS:-}" ]; then for p in $SMOKE_PATHS; do curl -fsS -o /dev/null "http://127.0.0.1:$port$p" && echo "deno $p: ok"; done; fi
+    for p in ${SMOKE_PATHS:-}; do
+      curl -fsS -o /dev/null "http://127.0.0.1:$port$p" || { echo "deno $p: failed" >&2; cat "$log" >&2; exit 1; }
+      echo "deno $p: ok"
+    done
     exit 0
   fi
   if ! kill -0 "$pid" 2>/dev/null; then break; fi

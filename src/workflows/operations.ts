@@ -117,7 +117,14 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     },
   });
   const getSecret = async (name: string) => (await secrets.get(name)).value;
-  const crypto = createBankCrypto({ secrets, logger, now });
+  const pgp = createBankCrypto({ secrets, logger, now });
+  // every PGP operation of the workflows is a span of its own
+  const crypto: PgpBankCrypto = {
+    ...pgp,
+    protect: (bank, name, data) =>
+      withSpan('pgp.protect', { 'bank.code': bank.bank_code }, () => pgp.protect(bank, name, data)),
+    open: (bank, name, data) => withSpan('pgp.open', { 'bank.code': bank.bank_code }, () => pgp.open(bank, name, data)),
+  };
   const notifier = createNotifier({ db, mail: config.mail, logger, getSecret });
   stopSteps.push(async () => notifier.close());
 

@@ -21,6 +21,7 @@ import { taipeiDate, taipeiTime } from '../../domain/taipei-time.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { lockForTransaction } from '../../infra/db/locks.ts';
 import type { Database, Invoice } from '../../infra/db/schema.ts';
+import { withSpan } from '../../infra/telemetry/tracing.ts';
 import { sha256Hex } from '../sha256.ts';
 
 type Transaction = PaymentBatchInput['transactions'][number];
@@ -175,7 +176,11 @@ export async function buildBatchesForBank(db: Kysely<Database>, options: BuildOp
     for (const chunk of chunks) {
       seq++;
       const input = header(seq, chunk);
-      const file = generatePaymentFile(bank.file_format, input, { encoding: bank.encoding });
+      const file = await withSpan(
+        'file.generate',
+        { 'bank.code': bank.bank_code, 'file.format': bank.file_format, 'file.transactions': chunk.length },
+        () => generatePaymentFile(bank.file_format, input, { encoding: bank.encoding }),
+      );
       const total = chunk.reduce((sum, t) => sum + t.amount_cents, 0);
       const fileName = paymentFileName(bank.payment_file_pattern, valueDate, seq);
       const batch = await trx

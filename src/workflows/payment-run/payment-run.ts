@@ -12,6 +12,7 @@ import type { FieldIssue } from '../../domain/bank-files/index.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';
+import { withSpan } from '../../infra/telemetry/tracing.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { type BuildResult, buildBatchesForBank } from './build-batches.ts';
 
@@ -127,7 +128,13 @@ export async function startPaymentRun(deps: PaymentRunDeps, request: PaymentRunR
   return { runId, done: executeRun(deps, runId, request.valueDate, banks).finally(() => clearInterval(heartbeat)) };
 }
 
-async function executeRun(
+function executeRun(deps: PaymentRunDeps, runId: string, valueDate: string, banks: BankConfig[]): Promise<RunSummary> {
+  return withSpan('payment_run', { 'run.id': runId, 'run.value_date': valueDate }, () =>
+    executeRunInSpan(deps, runId, valueDate, banks),
+  );
+}
+
+async function executeRunInSpan(
   deps: PaymentRunDeps,
   runId: string,
   valueDate: string,
@@ -135,13 +142,15 @@ async function executeRun(
 ): Promise<RunSummary> {
   const perBank = await mapWithConcurrency(banks, deps.config.max_concurrent_banks, async (bank) => {
     try {
-      const built = await buildBatchesForBank(deps.db, {
-        bank,
-        company: deps.config.company,
-        valueDate,
-        runId,
-        now: deps.now(),
-      });
+      const built = await withSpan('payment_run.build_batches', { 'bank.code': bank.bank_code, 'run.id': runId }, () =>
+        buildBatchesForBank(deps.db, {
+          bank,
+          company: deps.config.company,
+          valueDate,
+          runId,
+          now: deps.now(),
+        }),
+      );
       if (built.batchErrors.length > 0) {
         await raiseException(deps.db, {
           bank_code: bank.bank_code,
