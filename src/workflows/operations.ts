@@ -369,7 +369,8 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     ...(options.clock ? { clock: options.clock as TimerClock } : {}),
     observer: {
       onBreakerChange(bankCode, state, reason) {
-        logger.warn({ bank: bankCode, state, reason }, 'circuit breaker changed');
+        const level = state === 'closed' ? 'info' : 'warn';
+        logger[level]({ bank: bankCode, state, reason }, 'circuit breaker changed');
         if (state === 'open') {
           recordAudit(db, {
             actor: 'system',
