@@ -9,7 +9,7 @@ import type { DatabaseHandle } from './connect.ts';
 const heldInProcess = new Map<object, Set<string>>();
 
 /** Two 32-bit halves of a stable hash of the key, the form pg_try_advisory_lock(int, int) takes. */
-function lockKeys(key: string): [number, number] {
+export function advisoryLockKeys(key: string): [number, number] {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   for (let i = 0; i < key.length; i++) {
@@ -39,7 +39,7 @@ export async function withTryLock<T>(
       held.delete(key);
     }
   }
-  const [k1, k2] = lockKeys(key);
+  const [k1, k2] = advisoryLockKeys(key);
   return handle.db.connection().execute(async (conn) => {
     const got = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${k1}, ${k2}) as ok`.execute(conn);
     if (!got.rows[0]?.ok) return { acquired: false } as const;
@@ -53,6 +53,6 @@ export async function withTryLock<T>(
 
 /** Transaction-scoped lock for code already inside a transaction; released at commit or rollback. */
 export async function lockForTransaction(trx: DatabaseHandle['db'], key: string): Promise<void> {
-  const [k1, k2] = lockKeys(key);
+  const [k1, k2] = advisoryLockKeys(key);
   await sql`select pg_advisory_xact_lock(${k1}, ${k2})`.execute(trx);
 }

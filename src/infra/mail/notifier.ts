@@ -51,6 +51,25 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     return transporter;
   }
 
+  /** One delivery attempt of an outbox row; a failure keeps the row, as failed: visible and resendable. */
+  async function attempt(rowId: number, kind: string, channel: string, send: () => Promise<void>) {
+    try {
+      await send();
+      await deps.db
+        .updateTable('outbox_messages')
+        .set({ status: 'sent', sent_at: new Date(), attempts: 1 })
+        .where('id', '=', rowId)
+        .execute();
+    } catch (error) {
+      await deps.db
+        .updateTable('outbox_messages')
+        .set({ status: 'failed', attempts: 1, error: (error as Error).message })
+        .where('id', '=', rowId)
+        .execute();
+      deps.logger.error({ err: error, outbox_id: rowId, kind }, `${channel} not delivered; kept in the outbox`);
+    }
+  }
+
   async function sendEmail(notice: Notice) {
     const recipients = deps.mail.to;
     const row = await deps.db
@@ -73,28 +92,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       );
       return;
     }
-    try {
-      await mailer.sendMail({
-        from: deps.mail.from,
-        to: recipients,
-        subject: notice.subject,
-        text: notice.text,
-        ...(notice.html ? { html: notice.html } : {}),
-      });
-      await deps.db
-        .updateTable('outbox_messages')
-        .set({ status: 'sent', sent_at: new Date(), attempts: 1 })
-        .where('id', '=', row.id)
-        .execute();
-    } catch (error) {
-      // kept in the outbox as failed: visible, and resendable
-      await deps.db
-        .updateTable('outbox_messages')
-        .set({ status: 'failed', attempts: 1, error: (error as Error).message })
-        .where('id', '=', row.id)
-        .execute();
-      deps.logger.error({ err: error, outbox_id: row.id, kind: notice.kind }, 'email not sent; kept in the outbox');
-    }
+    await attempt(row.id, notice.kind, 'email', () =>
+      mailer
+        .sendMail({
+          from: deps.mail.from,
+          to: recipients,
+          subject: notice.subject,
+          text: notice.text,
+          ...(notice.html ? { html: notice.html } : {}),
+        })
+        .then(() => {}),
+    );
   }
 
   async function sendWebhook(notice: Notice) {
@@ -110,7 +118,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    try {
+    await attempt(row.id, notice.kind, 'webhook', async () => {
       const response = await (deps.fetch ?? fetch)(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -118,19 +126,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         signal: AbortSignal.timeout(10_000),
       });
       if (!response.ok) throw new Error(`webhook answered ${response.status}`);
-      await deps.db
-        .updateTable('outbox_messages')
-        .set({ status: 'sent', sent_at: new Date(), attempts: 1 })
-        .where('id', '=', row.id)
-        .execute();
-    } catch (error) {
-      await deps.db
-        .updateTable('outbox_messages')
-        .set({ status: 'failed', attempts: 1, error: (error as Error).message })
-        .where('id', '=', row.id)
-        .execute();
-      deps.logger.error({ err: error, outbox_id: row.id }, 'webhook not delivered; kept in the outbox');
-    }
+    });
   }
 
   return {

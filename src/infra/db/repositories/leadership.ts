@@ -11,6 +11,7 @@
  *   await leadership.release();
  */
 import { type Kysely, sql } from 'kysely';
+import { advisoryLockKeys } from '../locks.ts';
 import type { Database } from '../schema.ts';
 
 export interface Leadership {
@@ -22,18 +23,6 @@ export interface Leadership {
 }
 
 export const CLOCK_LEADER_KEY = 'banking-sftp:clock';
-
-/** Two int4 halves of a stable FNV-style hash, the form pg_try_advisory_lock(int, int) takes. */
-export function advisoryLockKeys(key: string): [number, number] {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 16777619);
-    h2 = Math.imul(h2 + c, 2246822519);
-  }
-  return [h1 | 0, h2 | 0];
-}
 
 interface Pinned {
   conn: Kysely<Database>;
