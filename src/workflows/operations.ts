@@ -41,6 +41,7 @@ import {
   type StartedRun,
   startPaymentRun,
 } from './payment-run/payment-run.ts';
+import { raiseOverdueResults } from './reconciliation/overdue-results.ts';
 import { pollBank } from './reconciliation/poll-bank.ts';
 import { archiveBusinessDay } from './report/archive.ts';
 import { buildDailyReport, renderReportHtml, renderReportText, storeDailyReport } from './report/daily-report.ts';
@@ -280,6 +281,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   }
 
   async function dailyReport(businessDate: string) {
+    await raiseOverdueResults(db, calendar, businessDate);
     const report = await buildDailyReport(
       db,
       businessDate,

@@ -179,6 +179,19 @@ export async function applyReconciliationFile(
             .set({ status: match.newStatus === 'settled' ? 'paid' : 'returned', updated_at: now })
             .where('id', '=', updated.invoice_id)
             .execute();
+          // a late answer closes the "no result" question it had raised
+          await trx
+            .updateTable('exceptions')
+            .set({
+              status: 'resolved',
+              resolved_at: now,
+              resolved_by: 'system',
+              resolution: `answered in ${file.remote_name}`,
+            })
+            .where('kind', '=', 'no_result')
+            .where('ref', '=', `tx:${tx.transaction_id}`)
+            .where('status', '=', 'open')
+            .execute();
           tx.status = match.newStatus;
           summary[match.newStatus]++;
         } else if (match.result !== 'matched') {
