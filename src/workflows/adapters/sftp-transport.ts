@@ -5,8 +5,9 @@
 import { Writable } from 'node:stream';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { type BankSftp, createBankSftp } from '../../infra/sftp/bank-sftp.ts';
+import { patternRegExp } from '../../infra/sftp/remote-names.ts';
 import { sandboxHostKeyPins } from '../../infra/sftp/sandbox/index.ts';
-import type { BankTransport, RemoteFile } from '../ports.ts';
+import type { BankTransport } from '../ports.ts';
 
 export interface SftpTransport extends BankTransport {
   sftpFor(bank: BankConfig): BankSftp;
@@ -44,16 +45,15 @@ export function createSftpTransport(
       };
     },
     async listStable(bank, days) {
-      const files = new Map<string, RemoteFile>();
-      const rejected = new Set<string>();
-      for (const date of days) {
-        const listing = await sftpFor(bank).listStable({ date, ...(options.wait ? { wait: options.wait } : {}) });
-        for (const f of listing.stable) {
-          files.set(f.name, { name: f.name, size: f.size, mtime: Math.floor(f.mtime.getTime() / 1000) });
-        }
-        for (const r of listing.rejected) rejected.add(r.name);
-      }
-      return { files: [...files.values()], rejected: [...rejected] };
+      // One listing (one stability wait) for all the days; then keep the names dated one of them.
+      const listing = await sftpFor(bank).listStable(options.wait ? { wait: options.wait } : {});
+      const dated = days.map((date) => patternRegExp(bank.reconciliation_file_pattern, { date }));
+      return {
+        files: listing.stable
+          .filter((f) => dated.some((re) => re.test(f.name)))
+          .map((f) => ({ name: f.name, size: f.size, mtime: Math.floor(f.mtime.getTime() / 1000) })),
+        rejected: listing.rejected.map((r) => r.name),
+      };
     },
     async download(bank, name) {
       const chunks: Buffer[] = [];
