@@ -514,7 +514,6 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
           actor,
           reason: `re-dated to ${newValueDate} by ${actor}`,
           now: now(),
-          newDueDate: newValueDate,
         });
         const bank = bankByCode.get(released.bankCode)!;
         const built = await buildBatchesForBank(db, {

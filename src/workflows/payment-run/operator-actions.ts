@@ -22,7 +22,7 @@ export class BatchActionRefused extends Error {
 export async function releaseCutoffMissedBatch(
   db: Kysely<Database>,
   batchId: number,
-  options: { actor: string; reason: string; now: Date; newDueDate?: string },
+  options: { actor: string; reason: string; now: Date },
 ): Promise<{ bankCode: string; invoices: number }> {
   return db.transaction().execute(async (trx) => {
     const batch = await trx
@@ -71,11 +71,7 @@ export async function releaseCutoffMissedBatch(
         .execute();
       await trx
         .updateTable('invoices')
-        .set({
-          status: 'pending',
-          updated_at: options.now,
-          ...(options.newDueDate ? { due_date: options.newDueDate } : {}),
-        })
+        .set({ status: 'pending', updated_at: options.now })
         .where(
           'id',
           'in',
