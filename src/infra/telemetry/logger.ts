@@ -1,7 +1,8 @@
 /**
  * Structured JSON logs (pino). Secret-bearing keys are censored at any depth, account and ID numbers are masked to
  * their last 4 characters wherever they appear (messages, fields, error messages and stacks, child bindings), and
- * a line written inside a span carries its trace_id and span_id.
+ * a line written inside a span carries its trace_id and span_id. Secret values the process has resolved
+ * (`registerSecretValue`) are scrubbed from every line as a last line of defence, whatever key or text holds them.
  *
  * @example
  *   const log = createLogger();
@@ -16,16 +17,61 @@ export type { Logger };
 const CENSOR = '[redacted]';
 
 // Keys whose value is a secret whatever its shape (also nested: bank.auth.password, pgp.passphrase ...).
-const SECRET_KEY = /pass(word|phrase)|secret|token|private_?key|authorization|cookie|credential|api_?key/i;
-// Keys whose value is an account or ID number even when short or formatted with dashes.
-const IDENTIFIER_KEY = /(account|acct)(_?(no|num|number))?$|(id_?number|national_?id|tax_?id)$/i;
+const SECRET_KEY =
+  /pass(word|phrase|wd)|^pwd$|^pin$|secret|token|private_?key|authorization|cookie|credential|api_?key|access_?key/i;
+// Keys whose value is an account or ID number even when short or formatted with dashes: accounts, national IDs and
+// resident certificates (身分證/居留證), unified business numbers (統一編號, 8 digits: only masked where a key says so,
+// free text keeps 8-digit dates readable).
+const IDENTIFIER_KEY = new RegExp(
+  [
+    '(account|acct)(_?(no|num|number))?$',
+    '(id_?(no|num|number)|national_?id|tax_?id|resident_?(cert(ificate)?)?_?(no|number|id)|arc_?(no|number))$',
+    '(^ubn|unified_?business_?(no|number)?|business_?(no|number|id)|vat_?(no|number))$',
+  ].join('|'),
+  'i',
+);
+// Taiwan ACH record fields (spec formats.md): payer/receiver account, originator/receiver ID, customer number.
+// Only string values: `pid` is also the conventional key of a process id.
+const ACH_IDENTIFIER_KEY = /^(pclno|rclno|cid|pid|cno)$/i;
 // Keys the masking must leave alone although their name matches IDENTIFIER_KEY (our own ids are not personal).
 const PLAIN_KEY = /^(trace_id|span_id|trace_flags)$/;
 
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
 
+// Resolved secret values (SFTP passwords, passphrases, tokens) scrubbed from every line; short ones would wreck logs.
+const secretValues = new Set<string>();
+const MIN_SECRET_LENGTH = 6;
+
+/**
+ * Makes `value` unloggable: from now on it is replaced by [redacted] wherever it appears in a log line. The secrets
+ * adapter calls this for each secret it resolves.
+ */
+export function registerSecretValue(value: string | null | undefined): void {
+  if (value && value.length >= MIN_SECRET_LENGTH) secretValues.add(value);
+}
+
+function scrubSecretValues(text: string): string {
+  let out = text;
+  for (const secret of secretValues) {
+    if (out.includes(secret)) out = out.split(secret).join(CENSOR);
+    // A secret with quotes, backslashes or control characters is written escaped inside the JSON line.
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret && out.includes(escaped)) out = out.split(escaped).join(CENSOR);
+  }
+  return out;
+}
+
+// An 8-digit run that is a date (yyyymmdd, as in PAY_20261126_0001.txt) stays readable in free text.
+const YYYYMMDD = /(?<![0-9a-fA-F])(20\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?![0-9a-fA-F])/;
+
 /** Masks what a free-text string can leak: key material, `password=…` pairs, account and ID numbers. */
 export function maskLogText(text: string): string {
+  const parts = text.split(YYYYMMDD);
+  // split() with a capture group puts the dates at the odd indexes
+  return parts.map((part, i) => (i % 2 === 1 ? part : maskFreeText(part))).join('');
+}
+
+function maskFreeText(text: string): string {
   return maskSensitiveText(
     text
       .replace(
@@ -35,7 +81,9 @@ export function maskLogText(text: string): string {
       .replace(/\b(pass(?:word|phrase)?|pwd|secret|token)("?\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi, `$1$2${CENSOR}`)
       .replace(/\bBearer\s+[\w.~+/=-]+/gi, `Bearer ${CENSOR}`)
       // Account numbers written in groups (012-345-678901, 0123 4567 8901): masked when 8+ digits in all.
-      .replace(/\b\d{2,}(?:[- ]\d{2,}){1,4}\b/g, maskGrouped),
+      .replace(/\b\d{2,}(?:[- ]\d{2,}){1,4}\b/g, maskGrouped)
+      // national IDs / resident certificates typed in lower case
+      .replace(/\b[a-z][12abcd89]\d{8}\b/g, (m) => maskAccount(m)),
   );
 }
 
@@ -48,9 +96,10 @@ function maskGrouped(value: string): string {
 function maskValue(key: string, value: unknown, depth: number): unknown {
   if (PLAIN_KEY.test(key)) return value;
   if (SECRET_KEY.test(key) && value !== null && value !== undefined && value !== '') return CENSOR;
-  if (!PLAIN_KEY.test(key) && IDENTIFIER_KEY.test(key) && (typeof value === 'string' || typeof value === 'number')) {
+  if (IDENTIFIER_KEY.test(key) && (typeof value === 'string' || typeof value === 'number')) {
     return maskAccount(String(value).replace(/[\s-]/g, ''));
   }
+  if (ACH_IDENTIFIER_KEY.test(key) && typeof value === 'string') return maskAccount(value.trim());
   return maskDeep(value, depth);
 }
 
@@ -89,6 +138,41 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/**
+ * Masks the message arguments. A `%d`/`%s` template is formatted here, so an account number passed as a number
+ * (`log.info('paying %d', 12345678901)`) is masked in the message like one written into it.
+ */
+function maskArgs(args: unknown[]): unknown[] {
+  const first = typeof args[0] === 'string' ? 0 : 1;
+  const template = args[first];
+  if (typeof template !== 'string') return args;
+  const rest = args.slice(first + 1);
+  const message = rest.length > 0 && template.includes('%') ? formatMessage(template, rest) : template;
+  return [...args.slice(0, first), maskLogText(message)];
+}
+
+function formatMessage(template: string, values: unknown[]): string {
+  let next = 0;
+  return template.replace(/%([sdifjoO%])/g, (token, kind: string) => {
+    if (kind === '%') return '%';
+    if (next >= values.length) return token;
+    const value = values[next++];
+    if (kind === 'd' || kind === 'i') return String(kind === 'i' ? Math.trunc(Number(value)) : Number(value));
+    if (kind === 'f') return String(Number(value));
+    if (kind === 's') return typeof value === 'string' ? value : stringify(value);
+    return stringify(value);
+  });
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return JSON.stringify(maskDeep(value)) ?? String(value);
+  } catch {
+    return '[unserializable]';
+  }
+}
+
 /** pino applies no formatter to child bindings: mask them on the way in. */
 function maskChildBindings<L extends Logger>(logger: L): L {
   const child = logger.child.bind(logger);
@@ -110,9 +194,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       },
       hooks: {
         logMethod(args, method) {
-          const masked = args.map((a) => (typeof a === 'string' ? maskLogText(a) : a)) as Parameters<typeof method>;
-          return method.apply(this, masked);
+          return method.apply(this, maskArgs(args) as Parameters<typeof method>);
         },
+        // The whole line, after pino's own formatting: only known secret values, the JSON must stay valid.
+        streamWrite: (line) => (secretValues.size === 0 ? line : scrubSecretValues(line)),
       },
     },
     options.destination,

@@ -163,13 +163,31 @@ describe('createTelemetry', () => {
     telemetry = createTelemetry({ serviceName: 'banking-sftp', instanceId: 't1' });
     telemetry.httpRequest('get', '/api/v1/banks/:code', 200, 0.02);
     telemetry.httpRequest('PROPFIND', undefined, 404, 0.001);
+    telemetry.httpRequest('POST', '/api/v1/batches/:id/redate', 503, 0.3, 'https');
     const text = await telemetry.collectPrometheusText();
     expect(text).toContain(
-      'http_server_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",http_route="/api/v1/banks/:code"} 1',
+      'http_server_request_duration_seconds_count{http_request_method="GET",http_response_status_code="200",url_scheme="http",http_route="/api/v1/banks/:code"} 1',
     );
     expect(text).toContain(
-      'http_server_request_duration_seconds_count{http_request_method="_OTHER",http_response_status_code="404"} 1',
+      'http_server_request_duration_seconds_bucket{http_request_method="GET",http_response_status_code="200",url_scheme="http",http_route="/api/v1/banks/:code",le="0.025"} 1',
     );
+    expect(text).toContain(
+      'http_server_request_duration_seconds_count{http_request_method="_OTHER",http_response_status_code="404",url_scheme="http"} 1',
+    );
+    expect(text).toContain(
+      'http_server_request_duration_seconds_count{http_request_method="POST",http_response_status_code="503",url_scheme="https",http_route="/api/v1/batches/:id/redate",error_type="503"} 1',
+    );
+    expect(text).toContain('# TYPE http_server_request_duration_seconds histogram');
     expect(text).toContain('target_info{service_name="banking-sftp",service_instance_id="t1"} 1');
+  });
+
+  it('exports the process start time, from which NoSuccessfulPoll counts after a restart', async () => {
+    telemetry = createTelemetry({
+      serviceName: 'banking-sftp',
+      instanceId: 't1',
+      startTime: new Date('2026-11-26T05:00:00+08:00'),
+    });
+    const text = await telemetry.collectPrometheusText();
+    expect(samples(text, 'process_start_time_seconds')).toEqual(['process_start_time_seconds 1795640400']);
   });
 });

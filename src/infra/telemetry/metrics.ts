@@ -30,6 +30,8 @@ export interface TelemetryOptions {
   sourceTimeoutMs?: number;
   /** Told when the snapshot source fails or times out (pino's logger fits). */
   onSourceError?: (error: unknown) => void;
+  /** Exported as `process_start_time_seconds` (default: now); NoSuccessfulPoll counts from it after a restart. */
+  startTime?: Date;
 }
 
 export interface Telemetry {
@@ -37,8 +39,11 @@ export interface Telemetry {
   transfer(bank: string, direction: TransferDirection, seconds: number, bytes: number): void;
   hostKeyMismatch(bank: string): void;
   reconciliationRecords(bank: string, result: ReconciliationResult, count: number): void;
-  /** One HTTP request served; `route` is the matched pattern (never the raw path), undefined when none matched. */
-  httpRequest(method: string, route: string | undefined, status: number, seconds: number): void;
+  /**
+   * One HTTP request served; `route` is the matched pattern (never the raw path), undefined when none matched.
+   * Recorded as http.server.request.duration with the semantic-convention attributes (a 5xx adds error.type).
+   */
+  httpRequest(method: string, route: string | undefined, status: number, seconds: number, scheme?: string): void;
   /**
    * Starts every counter series of these banks at 0, so `increase()` in the alert rules also sees the first
    * event (a series that appears already at 1 looks like no increase to Prometheus).
@@ -69,10 +74,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     'service.name': options.serviceName,
     'service.instance.id': options.instanceId,
   });
+  const startSeconds = Math.floor((options.startTime ?? new Date()).getTime() / 1000);
   const gauges: MetricProducer = {
     async collect() {
       const { snapshot, ok } = await readSource();
-      const metrics = snapshotGauges(snapshot, ok, hrNow());
+      const metrics = snapshotGauges(snapshot, ok, hrNow(), startSeconds);
       return {
         resourceMetrics: { resource, scopeMetrics: [{ scope: { name: 'banking-sftp' }, metrics }] },
         errors: [],
@@ -144,13 +150,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     },
     hostKeyMismatch: (bank) => hostKeyMismatches.add(1, { bank }),
     reconciliationRecords: (bank, result, count) => reconciliation.add(count, { bank, result }),
-    httpRequest(method, route, status, seconds) {
+    httpRequest(method, route, status, seconds, scheme = 'http') {
       const upper = method.toUpperCase();
       const attributes: Attributes = {
         'http.request.method': HTTP_METHODS.has(upper) ? upper : '_OTHER',
         'http.response.status_code': status,
+        'url.scheme': scheme,
       };
       if (route !== undefined) attributes['http.route'] = route;
+      // Semantic conventions: a server error is typed by its status code.
+      if (status >= 500) attributes['error.type'] = String(status);
       httpDuration.record(seconds, attributes);
     },
     registerBanks(banks) {

@@ -8,6 +8,7 @@ import { AggregationTemporality, DataPointType, type GaugeMetricData } from '@op
 import { BREAKER_STATES, type MetricsSnapshot } from './metrics-snapshot.ts';
 
 const HELP: Record<string, string> = {
+  process_start_time_seconds: 'Start time of the process since unix epoch in seconds.',
   banking_metrics_source_up: '1 if the last scrape could read the system state, else 0.',
   banking_business_day: '1 if today (Asia/Taipei) is a business day, else 0.',
   banking_sftp_consecutive_failures: 'Consecutive connection or transfer failures since the last success.',
@@ -23,11 +24,17 @@ const HELP: Record<string, string> = {
   banking_last_successful_poll_timestamp_seconds: 'Unix time of the last successful reconciliation poll.',
 };
 
-export function snapshotGauges(snapshot: MetricsSnapshot, sourceUp: boolean, time: HrTime): GaugeMetricData[] {
+export function snapshotGauges(
+  snapshot: MetricsSnapshot,
+  sourceUp: boolean,
+  time: HrTime,
+  startTimeSeconds: number,
+): GaugeMetricData[] {
   const points = new Map<string, { attributes: Attributes; value: number }[]>(Object.keys(HELP).map((n) => [n, []]));
   const add = (name: string, value: number, attributes: Attributes = {}) =>
     points.get(name)?.push({ attributes, value });
 
+  add('process_start_time_seconds', startTimeSeconds);
   add('banking_metrics_source_up', sourceUp ? 1 : 0);
   if (snapshot.businessDay !== undefined) add('banking_business_day', snapshot.businessDay ? 1 : 0);
   for (const b of snapshot.banks) {

@@ -10,7 +10,7 @@
  *   await withSpan('payment.upload', { 'banking.bank': '004', 'banking.batch_id': 17 }, () => upload(batch));
  *   await tracing.shutdown();
  */
-import { type Attributes, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, context, isSpanContextValid, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -33,10 +33,19 @@ export async function withSpan<T>(name: string, attributes: Attributes, fn: () =
   });
 }
 
+/** Trace id of the active span (to quote in an error answer or a report), undefined outside a span. */
+export function currentTraceId(): string | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? context.traceId : undefined;
+}
+
 export interface TracingOptions {
   serviceName: string;
   instanceId?: string;
-  /** Defaults to process.env; tracing exports only when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  /**
+   * Defaults to process.env; spans are exported only when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces-only
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set. Headers (OTEL_EXPORTER_OTLP_HEADERS) are read by the exporter.
+   */
   env?: Record<string, string | undefined>;
   /** Replaces the exporter choice (tests pass an in-memory exporter's processor). */
   spanProcessors?: SpanProcessor[];
@@ -48,15 +57,23 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** The OTLP/HTTP traces URL the OTel environment variables name, or undefined when tracing stays local. */
+export function otlpTracesUrl(env: Record<string, string | undefined>): string | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (traces) return traces;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
 export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const env = options.env ?? process.env;
-  const exporting = options.spanProcessors === undefined && Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const url = options.spanProcessors === undefined ? otlpTracesUrl(env) : undefined;
   let spanProcessors = options.spanProcessors ?? [new NoopSpanProcessor()];
-  if (exporting) {
-    // Loaded only when needed: the OTLP exporter reads OTEL_EXPORTER_OTLP_* (endpoint, headers) itself.
+  if (url !== undefined) {
+    // Loaded only when needed, so a service without a collector never loads the exporter.
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
-    spanProcessors = [new BatchSpanProcessor(new OTLPTraceExporter())];
+    spanProcessors = [new BatchSpanProcessor(new OTLPTraceExporter({ url }))];
   }
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
@@ -72,7 +89,13 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   });
   sdk.start();
   return {
-    exporting,
-    shutdown: () => sdk.shutdown(),
+    exporting: url !== undefined,
+    async shutdown() {
+      await sdk.shutdown(); // flushes the spans still batched
+      // Unregister the globals so tracing can be started again in the same process (tests, CLI commands).
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
   };
 }

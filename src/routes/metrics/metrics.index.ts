@@ -19,7 +19,11 @@ export function metricsRoutes(telemetry: Pick<Telemetry, 'collectPrometheusText'
   return app;
 }
 
-/** Records http.server.request.duration with the matched pattern (`/api/v1/banks/:code`), never the raw path. */
+/**
+ * Records http.server.request.duration with the matched pattern (`/api/v1/banks/:code`), never the raw path: an
+ * account number or token in a URL must not become a label, and one series per distinct path would grow without
+ * bound. A request no route matched (404) has no http.route.
+ */
 export function httpMetricsMiddleware(
   telemetry: Pick<Telemetry, 'httpRequest'>,
   now: () => number = () => performance.now(),
@@ -34,7 +38,8 @@ export function httpMetricsMiddleware(
       // After next() routePath names the last handler that ran; a wildcard there means only middleware matched.
       const route = c.req.routePath;
       const matched = route !== '' && !route.endsWith('*');
-      telemetry.httpRequest(c.req.method, matched ? route : undefined, status, (now() - started) / 1000);
+      const scheme = c.req.url.startsWith('https:') ? 'https' : 'http';
+      telemetry.httpRequest(c.req.method, matched ? route : undefined, status, (now() - started) / 1000, scheme);
     }
   };
 }

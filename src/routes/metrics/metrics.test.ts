@@ -18,9 +18,10 @@ describe('metricsRoutes', () => {
 
 describe('httpMetricsMiddleware', () => {
   it('labels requests with the matched route pattern, not the raw path', async () => {
-    const calls: [string, string | undefined, number, number][] = [];
+    type Call = [string, string | undefined, number, number, string?];
+    const calls: Call[] = [];
     let clock = 0;
-    const recorder = { httpRequest: (...args: [string, string | undefined, number, number]) => calls.push(args) };
+    const recorder = { httpRequest: (...args: Call) => calls.push(args) };
     const api = new Hono();
     api.get('/banks/:code', (c) => {
       clock += 40;
@@ -41,10 +42,10 @@ describe('httpMetricsMiddleware', () => {
     expect((await outer.request('/nope/123456789012')).status).toBe(404);
 
     expect(calls).toEqual([
-      ['GET', '/api/v1/banks/:code', 200, 0.04],
-      ['GET', '/api/v1/banks/:code', 200, 0.04],
-      ['POST', '/api/v1/banks/:code/fail', 500, 0],
-      ['GET', undefined, 404, 0],
+      ['GET', '/api/v1/banks/:code', 200, 0.04, 'http'],
+      ['GET', '/api/v1/banks/:code', 200, 0.04, 'http'],
+      ['POST', '/api/v1/banks/:code/fail', 500, 0, 'http'],
+      ['GET', undefined, 404, 0, 'http'],
     ]);
   });
 });
