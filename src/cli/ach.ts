@@ -13,7 +13,7 @@ import {
   type PaymentBatchInput,
   parsePaymentFile,
   parseReconciliationFile,
-} from '../domain/bank-files/index.ts';
+} from '../domain/formats/index.ts';
 
 const FORMATS = ['fixed_width', 'tch_ach', 'csv'];
 

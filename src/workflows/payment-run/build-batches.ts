@@ -15,7 +15,7 @@ import {
   type PaymentBatchInput,
   splitBatch,
   validatePaymentBatch,
-} from '../../domain/bank-files/index.ts';
+} from '../../domain/formats/index.ts';
 import { maskAccount } from '../../domain/mask.ts';
 import { taipeiDate, taipeiTime } from '../../domain/taipei-time.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import type { FieldIssue } from '../../domain/bank-files/index.ts';
+import type { FieldIssue } from '../../domain/formats/index.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';

@@ -5,8 +5,8 @@
  * is remembered by its listing key and SHA-256, so it is not fetched again on every poll.
  */
 import type { Kysely } from 'kysely';
-import { FormatParseError, parseReconciliationFile } from '../../domain/bank-files/index.ts';
 import { isOperationalError } from '../../domain/failure.ts';
+import { FormatParseError, parseReconciliationFile } from '../../domain/formats/index.ts';
 import type { BankConfig } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';

@@ -6,7 +6,7 @@
  * is signed with the bank's key and encrypted to ours, exactly as a real bank's file arrives.
  */
 import { createHash } from 'node:crypto';
-import { generateReconciliationFile, type PaymentBatchInput, parsePaymentFile } from '../../domain/bank-files/index.ts';
+import { generateReconciliationFile, type PaymentBatchInput, parsePaymentFile } from '../../domain/formats/index.ts';
 import { taipeiDate } from '../../domain/taipei-time.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { ensureKeyPair, type PgpBankCrypto } from '../../infra/pgp/index.ts';

@@ -1,0 +1,109 @@
+/**
+ * Records as data: a record type is a list of fields with 1-based byte positions, exactly as the spec's tables
+ * give them. One writer fills a record from values and one reader slices a record into fields, driven by these
+ * tables; no per-field string slicing anywhere else.
+ *
+ * @example
+ *   const T = defineRecord('T', 200, [field('record_type', 1, 1, 'X'), field('count', 2, 6, '9'), …]);
+ *   writeRecord(T, { record_type: 'T', count: 2 }, 'Big5', out, 0);
+ */
+import { writeText } from './encoding.ts';
+import type { Encoding } from './types.ts';
+
+export interface FieldDef {
+  /** Key in the record's value object. */
+  readonly name: string;
+  /** 1-based first byte. */
+  readonly start: number;
+  readonly length: number;
+  /** `9`: ASCII digits, right-aligned, zero-padded. `X`: text, left-aligned, space-padded. */
+  readonly type: '9' | 'X';
+}
+
+export interface RecordDef {
+  /** Record type as the spec names it (H, D, T, R, header, detail, trailer). */
+  readonly type: string;
+  readonly length: number;
+  readonly fields: readonly FieldDef[];
+  readonly byName: ReadonlyMap<string, FieldDef>;
+}
+
+export function field(name: string, start: number, length: number, type: '9' | 'X'): FieldDef {
+  return { name, start, length, type };
+}
+
+/** Checks at load time that the table tiles the record exactly, so a typo in a position cannot ship. */
+export function defineRecord(type: string, length: number, fields: FieldDef[]): RecordDef {
+  let expected = 1;
+  for (const f of fields) {
+    if (f.start !== expected) throw new Error(`${type}.${f.name} starts at ${f.start}, expected ${expected}`);
+    expected = f.start + f.length;
+  }
+  if (expected !== length + 1) throw new Error(`${type} fields end at ${expected - 1}, record is ${length}`);
+  return { type, length, fields, byName: new Map(fields.map((f) => [f.name, f])) };
+}
+
+/** `37-50` (1-based, inclusive) as cli.md prints positions. */
+export function position(f: FieldDef): string {
+  return `${f.start}-${f.start + f.length - 1}`;
+}
+
+/** 10^n for the widths of numeric fields (the largest is 16 digits). */
+const POWERS_OF_TEN = Array.from({ length: 17 }, (_, n) => 10 ** n);
+
+export type RecordValues = Record<string, string | number | null | undefined>;
+
+/** Why a value could not be written: a programming error, values are validated before writing. */
+export class FieldWriteError extends Error {}
+
+/**
+ * Writes one record (without line ending) at `offset` of `out`. Absent (undefined/null/'') values leave spaces,
+ * numeric fields included: formats.md writes optional numeric fields (PDATE, PSEQ, YDATE on P01) as spaces.
+ */
+export function writeRecord(def: RecordDef, values: RecordValues, encoding: Encoding, out: Uint8Array, offset: number) {
+  out.fill(0x20, offset, offset + def.length);
+  const fields = def.fields;
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k]!;
+    const raw = values[f.name];
+    if (raw === undefined || raw === null || raw === '') continue;
+    const at = offset + f.start - 1;
+    if (f.type === '9') {
+      if (typeof raw === 'number') {
+        if (!Number.isSafeInteger(raw) || raw < 0 || raw >= POWERS_OF_TEN[f.length]!) {
+          throw new FieldWriteError(`${def.type}.${f.name}: ${raw} is not ${f.length} digits`);
+        }
+        let v = raw;
+        for (let i = at + f.length - 1; i >= at; i--) {
+          out[i] = 0x30 + (v % 10);
+          v = Math.floor(v / 10);
+        }
+        continue;
+      }
+      const digits = raw;
+      const pad = f.length - digits.length;
+      if (pad < 0)
+        throw new FieldWriteError(`${def.type}.${f.name}: ${JSON.stringify(digits)} is not ${f.length} digits`);
+      for (let i = 0; i < pad; i++) out[at + i] = 0x30;
+      for (let i = 0; i < digits.length; i++) {
+        const c = digits.charCodeAt(i);
+        if (c < 0x30 || c > 0x39) {
+          throw new FieldWriteError(`${def.type}.${f.name}: ${JSON.stringify(digits)} is not ${f.length} digits`);
+        }
+        out[at + pad + i] = c;
+      }
+    } else {
+      const text = String(raw);
+      const n = writeText(text, encoding, out, at, f.length);
+      if (n < 0) throw new FieldWriteError(`${def.type}.${f.name}: not encodable in ${encoding}`);
+    }
+  }
+}
+
+/** Text value as cli.md wants it: trailing 0x20 removed; empty -> null. */
+export function trimText(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0x20) end--;
+  return end === 0 ? null : value.slice(0, end);
+}

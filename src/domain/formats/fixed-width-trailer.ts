@@ -1,0 +1,18 @@
+/** fixed_width trailer `T` (formats.md §1): 200 bytes. */
+import { defineRecord, field } from './field-table.ts';
+
+export const FIXED_WIDTH_TRAILER = defineRecord('T', 200, [
+  field('record_type', 1, 1, 'X'),
+  field('count', 2, 6, '9'),
+  field('total_amount', 8, 15, '9'),
+  field('hash_total', 23, 15, '9'),
+  field('filler', 38, 163, 'X'),
+]);
+
+const HASH_MOD = 10 ** 15;
+
+/** Adds one account's last 8 digits to a running hash total, mod 10^15 (stays a safe integer). */
+export function addToHash(hash: number, accountDigits: string): number {
+  const last8 = accountDigits.length > 8 ? accountDigits.slice(-8) : accountDigits;
+  return (hash + Number(last8 || '0')) % HASH_MOD;
+}

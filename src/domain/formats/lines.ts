@@ -1,0 +1,108 @@
+/**
+ * Splits a fixed-width file into records, with the spec's tolerances: LF-only lines, a missing final line
+ * ending, a UTF-8 BOM, trailing spaces trimmed off a record (re-padded before slicing). Splitting on LF bytes is
+ * safe in Big5 and UTF-8: neither CR nor LF can be a trail byte (Big5 trail bytes are 0x40–0x7E and 0xA1–0xFE).
+ */
+import { FormatParseError } from './errors.ts';
+
+export interface RawLine {
+  /** 1-based line number. */
+  line: number;
+  /** The line without LF (a CR before it is still there). */
+  bytes: Uint8Array;
+}
+
+function bomLength(bytes: Uint8Array): number {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+}
+
+/** The record bytes of a line: CR dropped, checked against the record length, re-padded with spaces. */
+export function recordOf(raw: RawLine, length: number, file: string): Uint8Array {
+  let end = raw.bytes.length;
+  if (end > 0 && raw.bytes[end - 1] === 0x0d) end--;
+  if (end === 0) throw new FormatParseError({ file, line: raw.line, message: 'empty line' });
+  if (end > length) {
+    throw new FormatParseError({ file, line: raw.line, message: `record is ${end} bytes, expected ${length}` });
+  }
+  if (end === length) return raw.bytes.subarray(0, end);
+  const out = new Uint8Array(length).fill(0x20);
+  out.set(raw.bytes.subarray(0, end));
+  return out;
+}
+
+/** Longest line the streaming splitter buffers; records are 200 or 250 bytes. */
+export const MAX_LINE = 64 * 1024;
+
+/** Calls `onLine` for every line of a whole file (no copy; the RawLine object is reused between calls). */
+export function forEachLine(bytes: Uint8Array, onLine: (line: RawLine) => void): void {
+  let start = bomLength(bytes);
+  const raw: RawLine = { line: 0, bytes };
+  for (let lf = bytes.indexOf(0x0a, start); lf >= 0; lf = bytes.indexOf(0x0a, start)) {
+    raw.line++;
+    raw.bytes = bytes.subarray(start, lf);
+    onLine(raw);
+    start = lf + 1;
+  }
+  if (start < bytes.length) {
+    raw.line++;
+    raw.bytes = bytes.subarray(start);
+    onLine(raw);
+  }
+}
+
+/** Lines of a whole file (no copy). */
+export function* splitLines(bytes: Uint8Array): Generator<RawLine> {
+  let start = bomLength(bytes);
+  let line = 0;
+  for (let lf = bytes.indexOf(0x0a, start); lf >= 0; lf = bytes.indexOf(0x0a, start)) {
+    yield { line: ++line, bytes: bytes.subarray(start, lf) };
+    start = lf + 1;
+  }
+  if (start < bytes.length) yield { line: ++line, bytes: bytes.subarray(start) };
+}
+
+/**
+ * Lines out of a byte stream in flat memory, handed over one chunk's worth at a time (one await per chunk, not
+ * per line); only the unfinished last line is carried between chunks.
+ */
+export async function* splitLinesStream(source: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<RawLine[]> {
+  let carry: Uint8Array | null = null;
+  let line = 0;
+  let first = true;
+  for await (const chunk of source) {
+    if (chunk.length === 0) continue;
+    let data: Uint8Array = chunk;
+    if (carry) {
+      data = new Uint8Array(carry.length + chunk.length);
+      data.set(carry);
+      data.set(chunk, carry.length);
+      carry = null;
+    }
+    let start = 0;
+    if (first) {
+      if (data.length < 3 && data[0] === 0xef) {
+        carry = data.slice();
+        continue;
+      }
+      first = false;
+      start = bomLength(data);
+    }
+    const lines: RawLine[] = [];
+    for (let lf = data.indexOf(0x0a, start); lf >= 0; lf = data.indexOf(0x0a, start)) {
+      lines.push({ line: ++line, bytes: data.subarray(start, lf) });
+      start = lf + 1;
+    }
+    if (lines.length > 0) yield lines;
+    if (start < data.length) {
+      carry = data.slice(start);
+      // no record is anywhere near this long: refuse a file without line endings instead of buffering all of it
+      if (carry.length > MAX_LINE) {
+        throw new FormatParseError({ file, line: line + 1, message: `a line longer than ${MAX_LINE} bytes` });
+      }
+    }
+  }
+  if (carry && carry.length > 0) {
+    const start = first ? bomLength(carry) : 0;
+    if (start < carry.length) yield [{ line: ++line, bytes: carry.subarray(start) }];
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Validation of a payment batch for one format (formats.md "Validation of a transaction"). Every error names the
+ * transaction, the field and the value, so the payment run can set aside one bad invoice and keep the rest;
+ * problems of the batch itself carry `transaction_id: null`. Account numbers in `value` are masked to the last 4.
+ */
+import { isValidTaiwanId, isValidUnifiedBusinessNumber } from './checksums.ts';
+import { isIsoDate, isOffsetTimestamp, OFFSET_TIMESTAMP } from './dates.ts';
+import { encodedLength, firstUnencodable, truncateToBytes } from './encoding.ts';
+import { normaliseBatch } from './normalise.ts';
+import type { Encoding, FieldIssue, FileFormat, PaymentBatchInput, PaymentTransaction } from './types.ts';
+
+export const MAX_TRANSACTIONS = 5000;
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+type TextField = 'account_holder' | 'description' | 'customer_reference' | 'cno' | 'memo';
+
+interface FormatRules {
+  accountDigits: number;
+  accountPattern: RegExp;
+  /** Largest amount (cents) the detail's amount field holds. */
+  maxAmountCents: number;
+  /** Largest file total (cents) the trailer holds. */
+  maxTotalCents: number;
+  wholeDollars: boolean;
+  /** Text fields the format writes and their widths in bytes (Infinity for csv). Names are cut, others refused. */
+  text: Partial<Record<TextField, number>>;
+  /** Fixed-width records cannot hold control characters (a LF would split the record). */
+  fixed: boolean;
+}
+
+const RULES: Record<FileFormat, FormatRules> = {
+  fixed_width: {
+    accountDigits: 14,
+    accountPattern: /^\d{1,14}$/,
+    maxAmountCents: 10 ** 13 - 1,
+    maxTotalCents: 10 ** 15 - 1,
+    wholeDollars: false,
+    text: { account_holder: 30, description: 40, customer_reference: 20 },
+    fixed: true,
+  },
+  tch_ach: {
+    accountDigits: 16,
+    accountPattern: /^\d{1,16}$/,
+    maxAmountCents: (10 ** 10 - 1) * 100,
+    // TAMT is 16 digits of dollars; 5,000 maximal AMTs stay far below, the cap keeps cents a safe integer
+    maxTotalCents: Number.MAX_SAFE_INTEGER,
+    wholeDollars: true,
+    text: { cno: 20, memo: 10 },
+    fixed: true,
+  },
+  csv: {
+    accountDigits: 14,
+    accountPattern: /^\d{1,14}$/,
+    maxAmountCents: Number.MAX_SAFE_INTEGER,
+    maxTotalCents: Number.MAX_SAFE_INTEGER,
+    wholeDollars: false,
+    text: {
+      account_holder: Number.POSITIVE_INFINITY,
+      description: Number.POSITIVE_INFINITY,
+      customer_reference: Number.POSITIVE_INFINITY,
+    },
+    fixed: false,
+  },
+};
+
+export interface ValidationResult {
+  errors: FieldIssue[];
+  warnings: FieldIssue[];
+  /** The batch as it will be written: normalised, names cut to their field. */
+  normalised: PaymentBatchInput;
+}
+
+/** Taiwan national ID / resident certificate (new and old) or unified business number, checksum included. */
+export function isValidIdNumber(id: unknown): boolean {
+  if (typeof id !== 'string') return false;
+  return /^\d{8}$/.test(id) ? isValidUnifiedBusinessNumber(id) : isValidTaiwanId(id);
+}
+
+function issue(list: FieldIssue[], id: string | null, field: string, message: string, value?: unknown): void {
+  const out: FieldIssue = { transaction_id: id, field, message };
+  if (value !== undefined) out.value = show(value);
+  list.push(out);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+}
+
+function maskAccount(value: unknown): string {
+  const s = show(value);
+  return s.length <= 4 ? s : `${'*'.repeat(Math.min(s.length - 4, 12))}${s.slice(-4)}`;
+}
+
+function describeChar(ch: string): string {
+  return `${ch} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+/** Checks one text field against its width and the file's encoding; returns the error message or null. */
+function textProblem(value: string, bytes: number, encoding: Encoding, fixed: boolean): string | null {
+  const length = encodedLength(value, encoding, fixed);
+  if (length === -1 || (length === -2 && firstUnencodable(value, encoding) !== null)) {
+    return `character ${describeChar(firstUnencodable(value, encoding)!)} cannot be written in ${encoding}`;
+  }
+  if (length === -2) return 'control characters cannot be written in a fixed-width record';
+  if (length > bytes) return `${length} bytes do not fit the ${bytes}-byte field`;
+  return null;
+}
+
+export function validatePaymentBatch(
+  format: FileFormat,
+  input: PaymentBatchInput,
+  options: { encoding: Encoding },
+): ValidationResult {
+  const rules = RULES[format];
+  const { encoding } = options;
+  const errors: FieldIssue[] = [];
+  const warnings: FieldIssue[] = [];
+  const batch = normaliseBatch(input ?? ({} as PaymentBatchInput));
+  const batchError = (field: string, message: string, value?: unknown) => issue(errors, null, field, message, value);
+  const batchText = (field: string, value: unknown, bytes: number, required: boolean) => {
+    if (value === undefined || value === null || value === '') {
+      if (required) batchError(field, 'required');
+      return;
+    }
+    if (typeof value !== 'string') return batchError(field, 'must be text', value);
+    const problem = textProblem(value, bytes, encoding, rules.fixed);
+    if (problem) batchError(field, problem, value);
+  };
+
+  if (typeof batch.created_at !== 'string' || !OFFSET_TIMESTAMP.test(batch.created_at)) {
+    batchError('created_at', 'must be an ISO timestamp with an offset or Z', batch.created_at);
+  } else if (!isOffsetTimestamp(batch.created_at)) {
+    batchError('created_at', 'not a valid date and time', batch.created_at);
+  }
+  if (format !== 'tch_ach' || batch.value_date !== undefined) {
+    if (!isIsoDate(batch.value_date)) batchError('value_date', 'must be a date YYYY-MM-DD', batch.value_date);
+  }
+  const count = Array.isArray(input?.transactions) ? input.transactions.length : 0;
+  if (count < 1 || count > MAX_TRANSACTIONS) {
+    batchError('transactions', `a file holds 1 to ${MAX_TRANSACTIONS} transactions, got ${count}`, count);
+  }
+  if (format === 'fixed_width') {
+    if (typeof batch.fisc_code !== 'string' || !/^\d{3}$/.test(batch.fisc_code)) {
+      batchError('fisc_code', 'must be the 3-digit bank code', batch.fisc_code);
+    }
+    const seq = batch.file_sequence;
+    if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 1 || seq > 999) {
+      batchError('file_sequence', 'must be an integer 1–999', seq);
+    }
+    batchText('batch_number', batch.batch_number, 20, true);
+    batchText('originator.company_code', batch.originator.company_code, 10, false);
+    batchText('originator.company_name', batch.originator.company_name, 40, false);
+  }
+  if (format === 'tch_ach') {
+    const o = batch.originator;
+    if (typeof o.bank_unit !== 'string' || !/^\d{7}$/.test(o.bank_unit)) {
+      batchError('originator.bank_unit', 'must be 7 digits (bank + branch)', o.bank_unit);
+    }
+    if (typeof o.account_number !== 'string' || !/^\d{1,16}$/.test(o.account_number)) {
+      batchError('originator.account_number', 'must be 1–16 digits', maskAccount(o.account_number));
+    }
+    if (!isValidIdNumber(o.id_number)) {
+      batchError('originator.id_number', 'not a valid unified business number or ID number', o.id_number);
+    }
+  }
+
+  const seen = new Set<string>();
+  let total = 0;
+  const transactions: PaymentTransaction[] = [];
+  for (const tx of batch.transactions) {
+    if (tx === null || typeof tx !== 'object') {
+      batchError('transactions', 'each transaction must be an object', tx);
+      continue;
+    }
+    const id = typeof tx.transaction_id === 'string' ? tx.transaction_id : null;
+
+    if (id === null || !/^[\x21-\x7E]{1,20}$/.test(id)) {
+      issue(errors, id, 'transaction_id', 'must be 1–20 printable ASCII characters without spaces', tx.transaction_id);
+    } else if (seen.has(id)) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
+    if (id !== null) seen.add(id);
+    if (tx.direction !== 'credit' && tx.direction !== 'debit') {
+      issue(errors, id, 'direction', 'must be credit or debit', tx.direction);
+    }
+    if (format === 'tch_ach' && (typeof tx.txid !== 'string' || !/^\d{3}$/.test(tx.txid))) {
+      issue(errors, id, 'txid', 'required for tch_ach: 3 digits', tx.txid);
+    }
+    if (typeof tx.fisc_code !== 'string' || !/^\d{3}$/.test(tx.fisc_code)) {
+      issue(errors, id, 'fisc_code', 'bank code must be 3 digits', tx.fisc_code);
+    }
+    if (typeof tx.branch_code !== 'string' || !/^\d{4}$/.test(tx.branch_code)) {
+      issue(errors, id, 'branch_code', 'branch code must be 4 digits', tx.branch_code);
+    }
+    if (typeof tx.account_number !== 'string' || !rules.accountPattern.test(tx.account_number)) {
+      issue(errors, id, 'account_number', `must be 1–${rules.accountDigits} digits`, maskAccount(tx.account_number));
+    }
+    if (!isValidIdNumber(tx.id_number)) {
+      issue(
+        errors,
+        id,
+        'id_number',
+        'not a valid national ID, resident certificate or unified business number',
+        tx.id_number,
+      );
+    }
+    const amount = tx.amount_cents;
+    if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) {
+      issue(errors, id, 'amount_cents', 'must be an integer number of cents > 0', amount);
+    } else if (amount > rules.maxAmountCents) {
+      issue(errors, id, 'amount_cents', 'does not fit the amount field', amount);
+    } else if (rules.wholeDollars && amount % 100 !== 0) {
+      issue(errors, id, 'amount_cents', 'tch_ach amounts are whole NT dollars', amount);
+    } else {
+      total += amount;
+    }
+    if (format === 'tch_ach' && tx.direction === 'debit' && (tx.cno === undefined || tx.cno === '')) {
+      issue(errors, id, 'cno', 'required for a debit (SD)');
+    }
+
+    let holder = tx.account_holder;
+    if (typeof holder !== 'string' || holder.length === 0) {
+      issue(errors, id, 'account_holder', 'name required', holder);
+    } else if (rules.text.account_holder !== undefined) {
+      const problem = textProblem(holder, Number.POSITIVE_INFINITY, encoding, rules.fixed);
+      if (problem) issue(errors, id, 'account_holder', problem, holder);
+      else if (encodedLength(holder, encoding, false) > rules.text.account_holder) {
+        issue(warnings, id, 'account_holder', 'truncated', holder);
+        holder = truncateToBytes(holder, encoding, rules.text.account_holder).text;
+      }
+    }
+    for (const name of ['description', 'customer_reference', 'cno', 'memo'] as const) {
+      const width = rules.text[name];
+      const value = tx[name];
+      if (width === undefined || value === undefined || value === null || value === '') continue;
+      if (typeof value !== 'string') {
+        issue(errors, id, name, 'must be text', value);
+        continue;
+      }
+      const problem = textProblem(value, width, encoding, rules.fixed);
+      if (problem) issue(errors, id, name, problem, value);
+    }
+    transactions.push({ ...tx, account_holder: holder });
+  }
+  if (total > rules.maxTotalCents) batchError('transactions', 'the file total does not fit the trailer', total);
+  return { errors, warnings, normalised: { ...batch, transactions } };
+}
