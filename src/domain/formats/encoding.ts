@@ -206,20 +206,24 @@ export function decodeRange(bytes: Uint8Array, start: number, end: number, encod
     }
   }
   const table = decodeTable();
-  let out = '';
+  // code units gathered in one reused array and turned into a string in one call: cheaper than `+=` per character
+  const units = scratchUnits;
+  units.length = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i]!;
     if (b < 0x80) {
-      out += String.fromCharCode(b);
+      units.push(b);
       continue;
     }
     const c = i + 1 < end ? table[(b << 8) | bytes[i + 1]!]! : 0;
     if (c === 0) return null;
-    out += String.fromCharCode(c);
+    units.push(c);
     i++;
   }
-  return out;
+  return String.fromCharCode.apply(null, units);
 }
+
+const scratchUnits: number[] = [];
 
 /** A streaming decoder for csv: chunks in, text out, null on bytes the encoding does not allow. */
 export function createDecoder(encoding: Encoding): { write(chunk: Uint8Array): string | null; end(): string | null } {

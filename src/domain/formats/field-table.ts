@@ -56,17 +56,50 @@ export type RecordValues = Record<string, string | number | null | undefined>;
 /** Why a value could not be written: a programming error, values are validated before writing. */
 export class FieldWriteError extends Error {}
 
+/** Field name -> index in the record's field list, for building a record's values as an array. */
+export function fieldSlots<const N extends string>(def: RecordDef, names: readonly N[]): Record<N, number> {
+  const slots = {} as Record<N, number>;
+  for (const name of names) {
+    const index = def.fields.findIndex((f) => f.name === name);
+    if (index < 0) throw new Error(`${def.type} has no field ${name}`);
+    slots[name] = index;
+  }
+  return slots;
+}
+
 /**
  * Writes one record (without line ending) at `offset` of `out`. Absent (undefined/null/'') values leave spaces,
  * numeric fields included: formats.md writes optional numeric fields (PDATE, PSEQ, YDATE on P01) as spaces.
  */
 export function writeRecord(def: RecordDef, values: RecordValues, encoding: Encoding, out: Uint8Array, offset: number) {
-  out.fill(0x20, offset, offset + def.length);
+  writeRecordSlots(
+    def,
+    def.fields.map((f) => values[f.name]),
+    encoding,
+    out,
+    offset,
+  );
+}
+
+/**
+ * writeRecord with the values in field order (see fieldSlots): the hot path for detail records, where looking
+ * values up by a variable name on an object costs more than writing the bytes.
+ */
+export function writeRecordSlots(
+  def: RecordDef,
+  values: ArrayLike<string | number | null | undefined>,
+  encoding: Encoding,
+  out: Uint8Array,
+  offset: number,
+  /** false when `out` is already spaces there (a writer that filled the whole file once) */
+  blank = true,
+) {
+  if (blank) out.fill(0x20, offset, offset + def.length);
   const fields = def.fields;
   for (let k = 0; k < fields.length; k++) {
-    const f = fields[k]!;
-    const raw = values[f.name];
+    const raw = values[k];
     if (raw === undefined || raw === null || raw === '') continue;
+    const f = fields[k]!;
     const at = offset + f.start - 1;
     if (f.type === '9') {
       if (typeof raw === 'number') {
@@ -74,9 +107,16 @@ export function writeRecord(def: RecordDef, values: RecordValues, encoding: Enco
           throw new FieldWriteError(`${def.type}.${f.name}: ${raw} is not ${f.length} digits`);
         }
         let v = raw;
-        for (let i = at + f.length - 1; i >= at; i--) {
+        let i = at + f.length - 1;
+        // float division only while the value is beyond int32; the rest in integer arithmetic
+        for (; i >= at && v > 0x7fffffff; i--) {
           out[i] = 0x30 + (v % 10);
           v = Math.floor(v / 10);
+        }
+        for (; i >= at; i--) {
+          const q = (v / 10) | 0;
+          out[i] = 0x30 + (v - q * 10);
+          v = q;
         }
         continue;
       }
@@ -93,7 +133,7 @@ export function writeRecord(def: RecordDef, values: RecordValues, encoding: Enco
         out[at + pad + i] = c;
       }
     } else {
-      const text = String(raw);
+      const text = typeof raw === 'string' ? raw : String(raw);
       const n = writeText(text, encoding, out, at, f.length);
       if (n < 0) throw new FieldWriteError(`${def.type}.${f.name}: not encodable in ${encoding}`);
     }

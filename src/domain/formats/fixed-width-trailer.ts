@@ -13,6 +13,10 @@ const HASH_MOD = 10 ** 15;
 
 /** Adds one account's last 8 digits to a running hash total, mod 10^15 (stays a safe integer). */
 export function addToHash(hash: number, accountDigits: string): number {
-  const last8 = accountDigits.length > 8 ? accountDigits.slice(-8) : accountDigits;
-  return (hash + Number(last8 || '0')) % HASH_MOD;
+  // digit by digit: no slice and no Number() parse per record
+  let last8 = 0;
+  for (let i = Math.max(0, accountDigits.length - 8); i < accountDigits.length; i++) {
+    last8 = last8 * 10 + (accountDigits.charCodeAt(i) - 0x30);
+  }
+  return (hash + last8) % HASH_MOD;
 }

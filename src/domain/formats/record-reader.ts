@@ -8,17 +8,19 @@ import { fromRocDate, fromYmd } from './dates.ts';
 import { decodeRange } from './encoding.ts';
 import { FormatParseError } from './errors.ts';
 import { type FieldDef, position, type RecordDef } from './field-table.ts';
+import { byteText, type RawLine } from './lines.ts';
 import type { Encoding } from './types.ts';
 
-/**
- * One character per byte (windows-1252, which WHATWG calls latin1): only ASCII ranges are ever sliced from it,
- * and one native decoding of the record is far cheaper than building field strings in JavaScript.
- */
-const BYTE_TEXT = new TextDecoder('latin1');
+/** A field by its name in the table, or the table's FieldDef. */
+export type FieldName = string | FieldDef;
 
 export class RecordReader {
-  /** The record with one character per byte: slicing it is the fastest way to read ASCII fields. */
+  /**
+   * The record with one character per byte, at `textStart` of a longer text (the line's source buffer) or alone:
+   * slicing it is the fastest way to read ASCII fields.
+   */
   private bytesText: string | null = null;
+  private textStart = 0;
 
   constructor(
     readonly def: RecordDef,
@@ -34,7 +36,26 @@ export class RecordReader {
     this.bytes = bytes;
     this.line = line;
     this.bytesText = null;
+    this.textStart = 0;
     return this;
+  }
+
+  /** reset() to the record of `raw`, reusing the source's byte text when the record is the line's own bytes. */
+  resetTo(record: Uint8Array, raw: RawLine): this {
+    this.reset(record, raw.line);
+    if (raw.text !== null && raw.bytes.length >= record.length) {
+      this.bytesText = raw.text;
+      this.textStart = raw.start;
+    }
+    return this;
+  }
+
+  private slice(start: number, end: number): string {
+    if (this.bytesText === null) {
+      this.bytesText = byteText(this.bytes);
+      this.textStart = 0;
+    }
+    return this.bytesText.slice(this.textStart + start, this.textStart + end);
   }
 
   static read(def: RecordDef, record: Uint8Array, encoding: Encoding, file: string, line: number): RecordReader {
@@ -51,18 +72,19 @@ export class RecordReader {
     for (let i = start; i < end; i++) {
       if (this.bytes[i]! > 0x7f) return decodeRange(this.bytes, start, end, this.encoding);
     }
-    this.bytesText ??= BYTE_TEXT.decode(this.bytes);
-    return this.bytesText.slice(start, end);
+    return this.slice(start, end);
   }
 
-  private field(name: string): FieldDef {
+  /** By name, or the FieldDef itself (hot paths resolve their fields once, at load time). */
+  private field(name: string | FieldDef): FieldDef {
+    if (typeof name !== 'string') return name;
     const f = this.def.byName.get(name);
     if (!f) throw new Error(`internal: ${this.def.type} has no field ${name}`);
     return f;
   }
 
   /** The field as it stands in the file, for messages: decoded, or its bytes in hex when they do not decode. */
-  shown(name: string): string {
+  shown(name: FieldName): string {
     const f = this.field(name);
     const start = f.start - 1;
     const text = decodeRange(this.bytes, start, start + f.length, this.encoding);
@@ -70,13 +92,13 @@ export class RecordReader {
     return Array.from(this.bytes.subarray(start, start + f.length), (b) => b.toString(16).padStart(2, '0')).join(' ');
   }
 
-  fail(name: string, message: string, value: string | null = this.shown(name)): never {
-    const f = this.def.byName.get(name);
+  fail(name: FieldName, message: string, value: string | null = this.shown(name)): never {
+    const f = typeof name === 'string' ? this.def.byName.get(name) : name;
     throw new FormatParseError({
       file: this.file,
       line: this.line,
       record_type: this.def.type,
-      field: name,
+      field: typeof name === 'string' ? name : name.name,
       position: f ? position(f) : null,
       value,
       message,
@@ -84,14 +106,14 @@ export class RecordReader {
   }
 
   /** The whole field decoded, trailing spaces kept. */
-  raw(name: string): string {
+  raw(name: FieldName): string {
     const f = this.field(name);
     const text = this.decode(f.start - 1, f.start - 1 + f.length);
     return text ?? this.fail(name, `bytes are not valid ${this.encoding}`);
   }
 
   /** Text as cli.md wants it: trailing 0x20 removed; empty -> null. */
-  text(name: string): string | null {
+  text(name: FieldName): string | null {
     const f = this.field(name);
     const start = f.start - 1;
     let end = start + f.length;
@@ -102,7 +124,7 @@ export class RecordReader {
   }
 
   /** Whether the field holds only spaces (and, with `zerosBlank`, only zeros). */
-  blank(name: string, zerosBlank = false): boolean {
+  blank(name: FieldName, zerosBlank = false): boolean {
     const f = this.field(name);
     const b0 = this.bytes[f.start - 1];
     if (b0 !== 0x20 && !(zerosBlank && b0 === 0x30)) return false;
@@ -111,7 +133,7 @@ export class RecordReader {
   }
 
   /** Required digits as the string in the file (leading zeros kept). */
-  digits(name: string): string {
+  digits(name: FieldName): string {
     const f = this.field(name);
     const start = f.start - 1;
     const end = start + f.length;
@@ -119,12 +141,11 @@ export class RecordReader {
       const b = this.bytes[i]!;
       if (b < 0x30 || b > 0x39) this.fail(name, 'expected digits');
     }
-    this.bytesText ??= BYTE_TEXT.decode(this.bytes);
-    return this.bytesText.slice(start, end);
+    return this.slice(start, end);
   }
 
   /** Required digits as a number (the fields read this way hold at most 15 digits: safe integers). */
-  int(name: string): number {
+  int(name: FieldName): number {
     const f = this.field(name);
     let n = 0;
     for (let i = f.start - 1; i < f.start - 1 + f.length; i++) {
@@ -136,11 +157,11 @@ export class RecordReader {
   }
 
   /** Blank -> null; with `zerosBlank`, all zeros too (formats.md: "blank and all-zero … mean the same"). */
-  optionalInt(name: string, zerosBlank = false): number | null {
+  optionalInt(name: FieldName, zerosBlank = false): number | null {
     return this.blank(name, zerosBlank) ? null : this.int(name);
   }
 
-  ymd(name: string): string {
+  ymd(name: FieldName): string {
     const digits = this.digits(name);
     if (digits === this.lastYmd) return this.lastIso;
     const iso = fromYmd(digits);
@@ -154,21 +175,21 @@ export class RecordReader {
   private lastYmd = '';
   private lastIso = '';
 
-  optionalYmd(name: string): string | null {
+  optionalYmd(name: FieldName): string | null {
     return this.blank(name) ? null : this.ymd(name);
   }
 
-  roc(name: string): string {
+  roc(name: FieldName): string {
     const iso = fromRocDate(this.raw(name));
     if (iso === null) this.fail(name, 'expected an ROC date 0YYYMMDD');
     return iso;
   }
 
-  optionalRoc(name: string): string | null {
+  optionalRoc(name: FieldName): string | null {
     return this.blank(name, true) ? null : this.roc(name);
   }
 
-  expect(name: string, allowed: readonly string[]): string {
+  expect(name: FieldName, allowed: readonly string[]): string {
     const v = this.raw(name);
     if (!allowed.includes(v)) this.fail(name, `expected ${allowed.join(' or ')}`);
     return v;

@@ -241,7 +241,7 @@ export class AchParser {
       return null;
     }
     // one reader for every detail, reset per record: the caller uses the detail before the next push()
-    const d = this.detail.reset(record, raw.line);
+    const d = this.detail.resetTo(record, raw);
     d.expect('type', this.cdata === 'ACHP01' ? PAYMENT_TYPES : RETURN_TYPES);
     d.expect('txtype', TXTYPES);
     for (const name of ['txid', 'seq', 'pbank', 'pclno', 'rbank', 'rclno']) d.digits(name);

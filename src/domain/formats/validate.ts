@@ -3,6 +3,7 @@
  * transaction, the field and the value, so the payment run can set aside one bad invoice and keep the rest;
  * problems of the batch itself carry `transaction_id: null`. Account numbers in `value` are masked to the last 4.
  */
+import { allInRange, isDigits } from './chars.ts';
 import { isValidTaiwanId, isValidUnifiedBusinessNumber } from './checksums.ts';
 import { isIsoDate, isOffsetTimestamp, OFFSET_TIMESTAMP } from './dates.ts';
 import { encodedLength, firstUnencodable, truncateToBytes } from './encoding.ts';
@@ -16,7 +17,6 @@ type TextField = 'account_holder' | 'description' | 'customer_reference' | 'cno'
 
 interface FormatRules {
   accountDigits: number;
-  accountPattern: RegExp;
   /** Largest amount (cents) the detail's amount field holds. */
   maxAmountCents: number;
   /** Largest file total (cents) the trailer holds. */
@@ -31,7 +31,6 @@ interface FormatRules {
 const RULES: Record<FileFormat, FormatRules> = {
   fixed_width: {
     accountDigits: 14,
-    accountPattern: /^\d{1,14}$/,
     maxAmountCents: 10 ** 13 - 1,
     maxTotalCents: 10 ** 15 - 1,
     wholeDollars: false,
@@ -40,7 +39,6 @@ const RULES: Record<FileFormat, FormatRules> = {
   },
   tch_ach: {
     accountDigits: 16,
-    accountPattern: /^\d{1,16}$/,
     maxAmountCents: (10 ** 10 - 1) * 100,
     // TAMT is 16 digits of dollars; 5,000 maximal AMTs stay far below, the cap keeps cents a safe integer
     maxTotalCents: Number.MAX_SAFE_INTEGER,
@@ -50,7 +48,6 @@ const RULES: Record<FileFormat, FormatRules> = {
   },
   csv: {
     accountDigits: 14,
-    accountPattern: /^\d{1,14}$/,
     maxAmountCents: Number.MAX_SAFE_INTEGER,
     maxTotalCents: Number.MAX_SAFE_INTEGER,
     wholeDollars: false,
@@ -73,7 +70,7 @@ export interface ValidationResult {
 /** Taiwan national ID / resident certificate (new and old) or unified business number, checksum included. */
 export function isValidIdNumber(id: unknown): boolean {
   if (typeof id !== 'string') return false;
-  return /^\d{8}$/.test(id) ? isValidUnifiedBusinessNumber(id) : isValidTaiwanId(id);
+  return isDigits(id, 8, 8) ? isValidUnifiedBusinessNumber(id) : isValidTaiwanId(id);
 }
 
 function issue(list: FieldIssue[], id: string | null, field: string, message: string, value?: unknown): void {
@@ -164,6 +161,19 @@ export function validatePaymentBatch(
     }
   }
 
+  const checkText = (
+    tx: PaymentTransaction,
+    id: string | null,
+    name: Exclude<TextField, 'account_holder'>,
+    width: number,
+  ) => {
+    const value = tx[name];
+    if (value === undefined || value === null || value === '') return;
+    if (typeof value !== 'string') return issue(errors, id, name, 'must be text', value);
+    const problem = textProblem(value, width, encoding, rules.fixed);
+    if (problem) issue(errors, id, name, problem, value);
+  };
+
   const seen = new Set<string>();
   let total = 0;
   const transactions: PaymentTransaction[] = [];
@@ -174,23 +184,23 @@ export function validatePaymentBatch(
     }
     const id = typeof tx.transaction_id === 'string' ? tx.transaction_id : null;
 
-    if (id === null || !/^[\x21-\x7E]{1,20}$/.test(id)) {
+    if (id === null || id.length < 1 || id.length > 20 || !allInRange(id, 0x21, 0x7e)) {
       issue(errors, id, 'transaction_id', 'must be 1–20 printable ASCII characters without spaces', tx.transaction_id);
     } else if (seen.has(id)) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
     if (id !== null) seen.add(id);
     if (tx.direction !== 'credit' && tx.direction !== 'debit') {
       issue(errors, id, 'direction', 'must be credit or debit', tx.direction);
     }
-    if (format === 'tch_ach' && (typeof tx.txid !== 'string' || !/^\d{3}$/.test(tx.txid))) {
+    if (format === 'tch_ach' && !isDigits(tx.txid, 3, 3)) {
       issue(errors, id, 'txid', 'required for tch_ach: 3 digits', tx.txid);
     }
-    if (typeof tx.fisc_code !== 'string' || !/^\d{3}$/.test(tx.fisc_code)) {
+    if (!isDigits(tx.fisc_code, 3, 3)) {
       issue(errors, id, 'fisc_code', 'bank code must be 3 digits', tx.fisc_code);
     }
-    if (typeof tx.branch_code !== 'string' || !/^\d{4}$/.test(tx.branch_code)) {
+    if (!isDigits(tx.branch_code, 4, 4)) {
       issue(errors, id, 'branch_code', 'branch code must be 4 digits', tx.branch_code);
     }
-    if (typeof tx.account_number !== 'string' || !rules.accountPattern.test(tx.account_number)) {
+    if (!isDigits(tx.account_number, 1, rules.accountDigits)) {
       issue(errors, id, 'account_number', `must be 1–${rules.accountDigits} digits`, maskAccount(tx.account_number));
     }
     if (!isValidIdNumber(tx.id_number)) {
@@ -220,25 +230,22 @@ export function validatePaymentBatch(
     if (typeof holder !== 'string' || holder.length === 0) {
       issue(errors, id, 'account_holder', 'name required', holder);
     } else if (rules.text.account_holder !== undefined) {
-      const problem = textProblem(holder, Number.POSITIVE_INFINITY, encoding, rules.fixed);
+      const length = encodedLength(holder, encoding, rules.fixed);
+      const problem = length < 0 ? textProblem(holder, Number.POSITIVE_INFINITY, encoding, rules.fixed) : null;
       if (problem) issue(errors, id, 'account_holder', problem, holder);
-      else if (encodedLength(holder, encoding, false) > rules.text.account_holder) {
+      else if (length > rules.text.account_holder) {
         issue(warnings, id, 'account_holder', 'truncated', holder);
         holder = truncateToBytes(holder, encoding, rules.text.account_holder).text;
       }
     }
-    for (const name of ['description', 'customer_reference', 'cno', 'memo'] as const) {
-      const width = rules.text[name];
-      const value = tx[name];
-      if (width === undefined || value === undefined || value === null || value === '') continue;
-      if (typeof value !== 'string') {
-        issue(errors, id, name, 'must be text', value);
-        continue;
-      }
-      const problem = textProblem(value, width, encoding, rules.fixed);
-      if (problem) issue(errors, id, name, problem, value);
+    if (rules.text.description !== undefined) checkText(tx, id, 'description', rules.text.description);
+    if (rules.text.customer_reference !== undefined) {
+      checkText(tx, id, 'customer_reference', rules.text.customer_reference);
     }
-    transactions.push({ ...tx, account_holder: holder });
+    if (rules.text.cno !== undefined) checkText(tx, id, 'cno', rules.text.cno);
+    if (rules.text.memo !== undefined) checkText(tx, id, 'memo', rules.text.memo);
+    // the normalised object is already a copy whenever normalisation changed something; copy again only to cut the name
+    transactions.push(holder === tx.account_holder ? tx : { ...tx, account_holder: holder });
   }
   if (total > rules.maxTotalCents) batchError('transactions', 'the file total does not fit the trailer', total);
   return { errors, warnings, normalised: { ...batch, transactions } };
