@@ -121,9 +121,9 @@ export async function* splitLinesStream(source: AsyncIterable<Uint8Array>, file:
       start = bomLength(data);
     }
     const lines: RawLine[] = [];
-    const text = byteText(data);
+    // no chunk-wide text here: fields sliced from it would keep whole chunks alive, and a stream is for memory
     for (let lf = data.indexOf(0x0a, start); lf >= 0; lf = data.indexOf(0x0a, start)) {
-      lines.push({ line: ++line, bytes: data.subarray(start, lf), text, start });
+      lines.push({ line: ++line, bytes: data.subarray(start, lf), text: null, start });
       start = lf + 1;
     }
     if (lines.length > 0) yield lines;
