@@ -32,10 +32,19 @@ const BYTE_TEXT = new TextDecoder('latin1');
 const NodeBuffer = (
   globalThis as {
     Buffer?: {
-      from(buffer: ArrayBufferLike, offset: number, length: number): { toString(encoding: 'latin1'): string };
+      from(
+        buffer: ArrayBufferLike,
+        offset: number,
+        length: number,
+      ): { toString(encoding: 'latin1'): string; indexOf(value: number, from: number): number };
     };
   }
 ).Buffer;
+
+/** Something to find LFs in: a Buffer view of the same memory (memchr, ~4x Uint8Array#indexOf) where there is one. */
+function searchable(bytes: Uint8Array): { indexOf(value: number, from: number): number } {
+  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length) : bytes;
+}
 
 export function byteText(bytes: Uint8Array): string {
   if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
@@ -68,7 +77,8 @@ export const MAX_LINE = 64 * 1024;
 export function forEachLine(bytes: Uint8Array, onLine: (line: RawLine) => void): void {
   let start = bomLength(bytes);
   const raw: RawLine = { line: 0, bytes, text: byteText(bytes), start: 0 };
-  for (let lf = bytes.indexOf(0x0a, start); lf >= 0; lf = bytes.indexOf(0x0a, start)) {
+  const lines = searchable(bytes);
+  for (let lf = lines.indexOf(0x0a, start); lf >= 0; lf = lines.indexOf(0x0a, start)) {
     raw.line++;
     raw.bytes = bytes.subarray(start, lf);
     raw.start = start;
@@ -122,7 +132,8 @@ export async function* splitLinesStream(source: AsyncIterable<Uint8Array>, file:
     }
     const lines: RawLine[] = [];
     // no chunk-wide text here: fields sliced from it would keep whole chunks alive, and a stream is for memory
-    for (let lf = data.indexOf(0x0a, start); lf >= 0; lf = data.indexOf(0x0a, start)) {
+    const search = searchable(data);
+    for (let lf = search.indexOf(0x0a, start); lf >= 0; lf = search.indexOf(0x0a, start)) {
       lines.push({ line: ++line, bytes: data.subarray(start, lf), text: null, start });
       start = lf + 1;
     }
