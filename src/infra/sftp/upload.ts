@@ -48,7 +48,8 @@ export function tempNameFor(name: string): string {
   return `.${name}.part`;
 }
 
-async function writePipelined(
+/** Writes the chunks at increasing offsets with up to `concurrency` WRITE requests in flight. */
+export async function writePipelined(
   conn: SftpConnection,
   handle: Buffer,
   path: string,
