@@ -64,7 +64,8 @@ describe('upload to OpenSSH', () => {
 
   it('streams a file from disk, with and without parallel writes, and the bank gets identical bytes', async () => {
     const local = join(sshd.dir, 'big.bin');
-    const bytes = randomBytes(3 * 1024 * 1024 + 17);
+    // several times the read block and the request window, so reused read buffers are exercised
+    const bytes = randomBytes(6 * 1024 * 1024 + 17);
     writeFileSync(local, bytes);
     const parallel = createBankSftp(sshdBank(sshd, { parallel_writes: true }), { getSecret: sshdSecrets(sshd) });
     try {
@@ -75,6 +76,15 @@ describe('upload to OpenSSH', () => {
       for (const name of ['PAY_20261125_0003.txt', 'PAY_20261125_0004.txt']) {
         expect(sha(readFileSync(join(sshd.filesDir, 'upload', name)))).toBe(sha(bytes));
       }
+      // the re-upload check reads the remote file back and must find it identical, and a same-size
+      // different file must not be
+      const again = await parallel.upload({ remoteName: 'PAY_20261125_0004.txt', source: { path: local } });
+      expect(again).toMatchObject({ status: 'already_done', verifiedBy: 'sha256', sha256: sha(bytes) });
+      const changed = Buffer.from(bytes);
+      changed.writeUInt8(changed.readUInt8(changed.length - 1) ^ 1, changed.length - 1);
+      writeFileSync(local, changed);
+      const error = await failure(parallel.upload({ remoteName: 'PAY_20261125_0004.txt', source: { path: local } }));
+      expect(error).toMatchObject({ code: 'remote_conflict', retryClass: 'critical' });
     } finally {
       await parallel.end();
     }
@@ -129,7 +139,8 @@ describe('listing and download from OpenSSH', () => {
   });
 
   it('downloads to a local file and to a stream with the SHA-256 of the content', async () => {
-    const bytes = randomBytes(2 * 1024 * 1024 + 5);
+    // more chunks than requests in flight, so read buffers are reused for the file destination
+    const bytes = randomBytes(9 * 1024 * 1024 + 5);
     writeFileSync(join(downloadDir(), 'REC_20261127_big.txt'), bytes);
     const target = join(sshd.dir, 'received.txt');
     const toFile = await sftp.download('REC_20261127_big.txt', { path: target });

@@ -202,9 +202,14 @@ export class SftpConnection {
 
   /** Reads up to `length` bytes at `position`; 0 bytes at end of file. */
   read(handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+    return this.readInto(handle, Buffer.allocUnsafe(length), position, path);
+  }
+
+  /** Reads up to `target.length` bytes at `position` into `target`; the filled part (empty at end of file). */
+  readInto(handle: Buffer, target: Buffer, position: number, path: string): Promise<Buffer> {
+    const buffer = target;
     return this.request<Buffer>('read', path, (cb) =>
-      this.sftp.read(handle, buffer, 0, length, position, (error, bytesRead) => {
+      this.sftp.read(handle, buffer, 0, buffer.length, position, (error, bytesRead) => {
         // ssh2 reports end of file as an error with the SFTP EOF status (1)
         if (error && (error as { code?: unknown }).code === 1) cb(null, buffer.subarray(0, 0));
         else cb(error, buffer.subarray(0, bytesRead ?? 0));

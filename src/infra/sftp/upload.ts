@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { type ByteSource, sourceChunks, sourceSha256, sourceSize } from './byte-source.ts';
 import type { SftpConnection } from './connection.ts';
-import { readRemote, type TransferTuning } from './download.ts';
+import { DEFAULT_CHUNK, DEFAULT_CONCURRENCY, readRemote, type TransferTuning } from './download.ts';
 import { sftpError } from './errors.ts';
 import { untrustedNameReason } from './remote-names.ts';
 
@@ -48,7 +48,8 @@ export function tempNameFor(name: string): string {
   return `.${name}.part`;
 }
 
-async function writePipelined(
+/** Writes the chunks at increasing offsets with up to `concurrency` WRITE requests in flight. */
+export async function writePipelined(
   conn: SftpConnection,
   handle: Buffer,
   path: string,
@@ -90,7 +91,7 @@ async function sameContent(
   if (remoteSize !== local.size) return false;
   let remoteSha: string;
   try {
-    remoteSha = (await readRemote(conn, remotePath, () => {})).sha256;
+    remoteSha = (await readRemote(conn, remotePath, () => {}, {}, { recycle: true })).sha256;
   } catch (error) {
     if ((error as { code?: string }).code === 'permission_denied') return 'size';
     throw error;
@@ -138,8 +139,8 @@ export async function uploadFile(conn: SftpConnection, request: UploadRequest): 
   if (before) return before;
 
   const parallel = request.parallel ?? false;
-  const chunkSize = Math.min(request.chunkSize ?? 128 * 1024, conn.maxWriteLength);
-  const concurrency = parallel ? (request.concurrency ?? 64) : 1;
+  const chunkSize = Math.min(request.chunkSize ?? DEFAULT_CHUNK, conn.maxWriteLength);
+  const concurrency = parallel ? (request.concurrency ?? DEFAULT_CONCURRENCY) : 1;
   const hash = createHash('sha256');
   const handle = await conn.open(tempPath, 'w');
   let written: number;
