@@ -2,7 +2,7 @@
  * Fault: the service is SIGKILLed at 20 random points of its morning payment runs and started again each time
  * (test/support/crash-child.ts: the whole service, sandbox banks included, on the real clock moved to 07:00 of
  * a business day, so the start-up catch-up runs the day's payments). A kill point is a seeded random milestone of
- * the run (run recorded, k-th batch built / encrypted / uploading, a temp file being written at a bank, k-th
+ * the run (06:00 tick claimed, run recorded, k-th batch built / encrypted / uploading, a temp file being written at a bank, k-th
  * transfer recorded, k-th batch uploaded) plus a random delay of up to 25 ms after it; successive kills hit the
  * same run until it completes, then the next business day is seeded and run. Afterwards, for every day:
  * - every bank holds exactly the files the ledger lists, no temp file, each byte-identical to the ledger's
@@ -47,6 +47,7 @@ function prng(seed: number): () => number {
 }
 
 interface Progress {
+  claimed: number;
   runs: number;
   batches: number;
   encrypted: number;
@@ -59,6 +60,8 @@ interface Progress {
 async function progress(db: Db, day: string, sandboxDir: string): Promise<Progress> {
   const row = await sql<Omit<Progress, 'partFile'>>`
     select
+      (select count(*) from tick_dispatch where event = 'PAYMENTS.GENERATE'
+         and scheduled_at = ${new Date(`${day}T06:00:00+08:00`)})::int as claimed,
       (select count(*) from payment_runs where value_date = ${day})::int as runs,
       (select count(*) from payment_batches where value_date = ${day})::int as batches,
       (select count(*) from payment_batches where value_date = ${day}
@@ -82,6 +85,7 @@ async function progress(db: Db, day: string, sandboxDir: string): Promise<Progre
 
 /** The milestones of one day's run: a counter reaching a threshold (five banks, one batch each). */
 const MILESTONES: Array<{ what: string; key: keyof Progress; at: number }> = [
+  { what: 'the 06:00 tick is claimed', key: 'claimed', at: 1 },
   { what: 'the run is recorded', key: 'runs', at: 1 },
   ...[1, 2, 3, 4, 5].map((k) => ({ what: `${k} batch(es) built`, key: 'batches' as const, at: k })),
   ...[1, 3, 5].map((k) => ({ what: `${k} batch(es) encrypted`, key: 'encrypted' as const, at: k })),
@@ -109,12 +113,17 @@ const exited = (child: ChildProcess) =>
     child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
   );
 
-/** The dead process's run heartbeat must be stale (over 1 s, crash-child's setting) for the next one to resume it. */
+/**
+ * The dead process's run heartbeat (or its tick claim, when it died before recording the run) must be stale
+ * (over 1 s, crash-child's setting) for the next process to take the run over at start.
+ */
 async function waitForStaleHeartbeat(db: Db) {
   for (;;) {
     const fresh = await sql<{ n: number }>`
-      select count(*)::int as n from payment_runs
-      where status = 'running' and coalesce(heartbeat_at, started_at) > now() - interval '1.2 seconds'`.execute(db);
+      select (select count(*) from payment_runs
+        where status = 'running' and coalesce(heartbeat_at, started_at) > now() - interval '1.2 seconds')::int
+        + (select count(*) from tick_dispatch where event = 'PAYMENTS.GENERATE'
+        and dispatched_at > now() - interval '1.2 seconds')::int as n`.execute(db);
     if (fresh.rows[0]!.n === 0) return;
     await new Promise((r) => setTimeout(r, 50));
   }
