@@ -159,6 +159,34 @@ describe('clock actor catch-up on start', () => {
   });
 });
 
+describe('clock actor when time passes while it is busy', () => {
+  it('started seconds before 06:00 with a slow catch-up: the 06:00 run still happens, once', async () => {
+    const clock = new SimulatedClock();
+    const six = taipeiInstant('2026-11-24', '06:00').getTime();
+    clock.set(six - 10_000);
+    const log: Array<Tick & { at: number; by: string }> = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => {
+      release = r;
+    });
+    const memory = memoryTickLog();
+    let checks = 0;
+    // the first leader check (the catch-up's) answers only after 06:00 has passed, as a slow database would
+    const ticks: TickLog = { ...memory, isLeader: async () => (checks++ === 0 ? slow.then(() => true) : true) };
+    const actor = startClock(clock, ticks, log);
+    clock.set(six + 20_000);
+    release();
+    await runUntil([actor], clock, taipeiInstant('2026-11-24', '06:30').getTime());
+    actor.stop();
+    expect(log.filter((t) => t.event === 'PAYMENTS.GENERATE')).toEqual([
+      expect.objectContaining({ bankCodes: ['mega'], catchUp: true }),
+    ]);
+    // and the health checks of 06:00 onwards, each once
+    const health = log.filter((t) => t.event === 'HEALTH.CHECK').map((t) => taipeiTime(t.scheduledAt));
+    expect(health).toEqual(['05:55:00', '06:00:00', '06:05:00', '06:10:00', '06:15:00', '06:20:00', '06:25:00']);
+  });
+});
+
 describe('two clock actors on one database', () => {
   let handle: TestDatabase;
   beforeAll(async () => {

@@ -46,6 +46,8 @@ const FIRE_RETRY_MS = 30_000;
 interface FireResult {
   leader: boolean;
   dispatched: number;
+  /** Catch-up: the instant it looked back from; everything due up to it has been considered. */
+  coveredUntil?: number;
 }
 
 export function createClockMachine(deps: ClockMachineDeps) {
@@ -72,22 +74,28 @@ export function createClockMachine(deps: ClockMachineDeps) {
   return setup({
     types: { context: {} as ClockContext, events: {} as ClockEvent },
     actors: {
-      catchUp: fromPromise<FireResult>(({ signal }) =>
-        fire(catchUpTicks(deps.schedule, now(), deps.calendar()), signal),
-      ),
+      catchUp: fromPromise<FireResult>(async ({ signal }) => {
+        const at = now();
+        return { ...(await fire(catchUpTicks(deps.schedule, at, deps.calendar()), signal)), coveredUntil: at };
+      }),
       fire: fromPromise<FireResult, { ticks: Tick[] }>(({ input, signal }) => fire(input.ticks, signal)),
     },
     delays: {
       untilDue: ({ context }) => Math.max(0, (context.due?.at ?? now()) - now()),
     },
     actions: {
+      // From the last instant handled, not from now: time that passed while a catch-up or a fire was in flight
+      // (or a jump of the clock) may hold a due tick, which `waiting` then hands to a new catch-up.
       planNext: assign({
-        due: ({ context }) => nextDue(deps.schedule, Math.max(now(), context.lastFiredAt ?? 0), deps.calendar()),
+        due: ({ context }) => nextDue(deps.schedule, context.lastFiredAt ?? now(), deps.calendar()),
       }),
       recordFire: assign(({ context }, result: FireResult) => ({
         leader: result.leader,
         dispatched: context.dispatched + result.dispatched,
         fireFailures: 0,
+        ...(result.coveredUntil !== undefined
+          ? { lastFiredAt: Math.max(context.lastFiredAt ?? 0, result.coveredUntil) }
+          : {}),
       })),
       countFailure: assign({ fireFailures: ({ context }) => context.fireFailures + 1 }),
       resetFailures: assign({ fireFailures: 0 }),
@@ -111,7 +119,11 @@ export function createClockMachine(deps: ClockMachineDeps) {
       },
       waiting: {
         entry: 'planNext',
-        always: { guard: ({ context }) => context.due === null, target: 'stopped' },
+        always: [
+          { guard: ({ context }) => context.due === null, target: 'stopped' },
+          // Missed while busy: catch up by the start-up rules (today's run only before a cutoff, the latest poll).
+          { guard: ({ context }) => context.due !== null && context.due.at < now(), target: 'catchingUp' },
+        ],
         after: { untilDue: { target: 'firing', actions: 'markFired' } },
         on: { 'CALENDAR.CHANGED': { target: 'waiting', reenter: true } },
       },

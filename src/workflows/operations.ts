@@ -38,6 +38,7 @@ import {
   type PaymentRunDeps,
   type PaymentRunRequest,
   recoverAbandonedRuns,
+  recoverUnstartedRuns,
   type StartedRun,
   startPaymentRun,
 } from './payment-run/payment-run.ts';
@@ -274,7 +275,9 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
 
   /** A run whose process died after its tick was claimed is run again: no invoice is forgotten. */
   async function recoverRuns() {
-    for (const started of await recoverAbandonedRuns(paymentRunDeps)) {
+    const restarted = await recoverAbandonedRuns(paymentRunDeps);
+    restarted.push(...(await recoverUnstartedRuns(paymentRunDeps)));
+    for (const started of restarted) {
       followRun(started);
       logger.warn({ run: started.runId }, 'payment run of a stopped process started again');
     }

@@ -38,6 +38,10 @@ export interface SshdHandle {
   rsaPrivateKey: string;
   /** sshd child processes serving a connection right now (the server's view, for leak checks). */
   connectionCount(): number;
+  /** SIGKILLs the listener and every sshd process serving a session (a crashed server). */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port with the same host key and users (after `kill`). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,19 +102,32 @@ async function waitForPort(port: number, child: ChildProcess, log: () => string)
   throw new Error(`sshd did not listen on ${port}: ${log()}`);
 }
 
-function childrenOf(pid: number): number {
-  let count = 0;
+function parentOf(): Map<number, number> {
+  const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) count++;
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch {
       // the process ended while we looked
     }
   }
-  return count;
+  return parents;
+}
+
+function childrenOf(pid: number): number {
+  return [...parentOf().values()].filter((ppid) => ppid === pid).length;
+}
+
+/** `pid` and all its descendants (sshd's per-connection and privilege-separated session processes). */
+function processTree(pid: number): number[] {
+  const parents = parentOf();
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, ppid] of parents) if (ppid === tree[i]) tree.push(child);
+  }
+  return tree;
 }
 
 export async function startSshd(): Promise<SshdHandle> {
@@ -150,11 +167,15 @@ export async function startSshd(): Promise<SshdHandle> {
     ].join('\n'),
   );
   let stderr = '';
-  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  await waitForPort(port, child, () => stderr);
+  const spawnSshd = async () => {
+    const started = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    await waitForPort(port, started, () => stderr);
+    return started;
+  };
+  let child = await spawnSshd();
   return {
     port,
     dir,
@@ -164,8 +185,24 @@ export async function startSshd(): Promise<SshdHandle> {
     ed25519PrivateKey: readFileSync(join(dir, 'client_ed25519'), 'utf8'),
     rsaPrivateKey: readFileSync(join(dir, 'client_rsa'), 'utf8'),
     connectionCount: () => (child.pid ? childrenOf(child.pid) : 0),
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // the whole tree at once: the session processes must not outlive the listener
+      for (const pid of processTree(child.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
+    },
+    async restart() {
+      child = await spawnSshd();
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;

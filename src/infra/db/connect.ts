@@ -66,6 +66,12 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     });
     // An idle client that loses its server must not crash the process; the next checkout reconnects.
     pool.on('error', () => {});
+    // Nor may a checked-out one (the pool drops its own listener on checkout): a server restart would otherwise
+    // be an uncaught 'error' event from the leader's pinned session or a query in flight. The query in flight
+    // still fails with the error, and a client that errored is discarded when released.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', target: redactUrl(options.url), close: () => db.destroy() };
   }

@@ -88,6 +88,9 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
         `bank ${bank.bank_code}: ${batch.file_name} arrived with SHA-256 ${result.sha256}, the ledger holds ${batch.ciphertext_sha256}`,
       );
     }
+    // The transfer, the batch's `uploaded` state and its transactions' `sent` status land together: a crash
+    // between them would leave an uploaded batch whose payments stay `pending`, and a restart only resumes
+    // batches that are not `uploaded` yet. Nothing committed: the retry finds the file `already_done`.
     await deps.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('transfers')
@@ -105,13 +108,13 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
           started_at: started,
         })
         .execute();
+      await transitionBatch(trx, batchId, ['uploading'], 'uploaded', {
+        set: { uploaded_at: deps.now() },
+        reason: result.outcome === 'already_done' ? 'already at the bank with the same SHA-256' : 'uploaded',
+        now: deps.now(),
+      });
+      await markTransactionsSent(trx, batchId, deps.now());
     });
-    await transitionBatch(deps.db, batchId, ['uploading'], 'uploaded', {
-      set: { uploaded_at: deps.now() },
-      reason: result.outcome === 'already_done' ? 'already at the bank with the same SHA-256' : 'uploaded',
-      now: deps.now(),
-    });
-    await markTransactionsSent(deps.db, batchId, deps.now());
     return result.outcome as DeliverOutcome;
   } catch (error) {
     await deps.db
@@ -141,24 +144,22 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
   }
 }
 
-async function markTransactionsSent(db: Kysely<Database>, batchId: number, now: Date) {
-  await db.transaction().execute(async (trx) => {
-    const moved = await trx
-      .updateTable('transactions')
-      .set({ status: 'sent', updated_at: now })
-      .where('batch_id', '=', batchId)
-      .where('status', '=', 'pending')
-      .returning('id')
+async function markTransactionsSent(trx: Kysely<Database>, batchId: number, now: Date) {
+  const moved = await trx
+    .updateTable('transactions')
+    .set({ status: 'sent', updated_at: now })
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .execute();
+  if (moved.length > 0) {
+    await trx
+      .insertInto('transaction_status_history')
+      .values(
+        moved.map((r) => ({ transaction_id: r.id, from_status: 'pending', to_status: 'sent', reason: 'uploaded' })),
+      )
       .execute();
-    if (moved.length > 0) {
-      await trx
-        .insertInto('transaction_status_history')
-        .values(
-          moved.map((r) => ({ transaction_id: r.id, from_status: 'pending', to_status: 'sent', reason: 'uploaded' })),
-        )
-        .execute();
-    }
-  });
+  }
 }
 
 /** Cutoff passed for every undelivered batch of this bank whose value date is today: mark them. */

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { FieldIssue } from '../../domain/formats/index.ts';
+import { taipeiDate, taipeiInstant } from '../../domain/taipei-time.ts';
 import type { BankConfig, Config } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';
@@ -84,6 +85,34 @@ export async function recoverAbandonedRuns(deps: PaymentRunDeps): Promise<Starte
     );
   }
   return started;
+}
+
+/**
+ * Today's PAYMENTS.GENERATE tick claimed by a process that died before it recorded its run: the dispatch log
+ * keeps the tick from running again, and no run row exists for `recoverAbandonedRuns` to find, so without this
+ * the day's payments would never be generated. Started again for the banks whose cutoff is still ahead (as a
+ * catch-up would), once the claim is older than the heartbeat staleness (a live claimer records its run at once).
+ */
+export async function recoverUnstartedRuns(deps: PaymentRunDeps): Promise<StartedRun[]> {
+  const now = deps.now();
+  const today = taipeiDate(now);
+  const staleAfter = `${Math.round((deps.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS) / 1000)} seconds`;
+  const claimed = await deps.db
+    .selectFrom('tick_dispatch')
+    .select('scheduled_at')
+    .where('event', '=', 'PAYMENTS.GENERATE')
+    .where('scheduled_at', '>=', taipeiInstant(today, '00:00'))
+    .where('scheduled_at', '<=', now)
+    .where(sql<boolean>`dispatched_at < now() - ${staleAfter}::interval`)
+    .execute();
+  if (claimed.length === 0) return [];
+  const runs = await deps.db.selectFrom('payment_runs').select('id').where('value_date', '=', today).execute();
+  if (runs.length > 0) return [];
+  const bankCodes = deps.config.banks
+    .filter((b) => b.active && taipeiInstant(today, b.cutoff_time) > now)
+    .map((b) => b.bank_code);
+  if (bankCodes.length === 0) return [];
+  return [await startPaymentRun(deps, { trigger: 'recovery', valueDate: today, bankCodes })];
 }
 
 export async function startPaymentRun(deps: PaymentRunDeps, request: PaymentRunRequest): Promise<StartedRun> {

@@ -14,7 +14,10 @@ export async function transitionBatch(
   options: { reason?: string; actor?: string; set?: PaymentBatchUpdate; now?: Date } = {},
 ): Promise<boolean> {
   const now = options.now ?? new Date();
-  return db.transaction().execute(async (trx) => {
+  // Inside a caller's transaction (a state change that must land together with other rows) use it as is.
+  const inTransaction = <T>(fn: (trx: Kysely<Database>) => Promise<T>) =>
+    db.isTransaction ? fn(db) : db.transaction().execute(fn);
+  return inTransaction(async (trx) => {
     const before = await trx
       .selectFrom('payment_batches')
       .select('state')
