@@ -13,6 +13,8 @@
  * @example
  *   const store = createEnvSecretStore({ env: { BANKING_SECRET_CTBC_PGP_PUBLIC: armored } });
  */
+
+import { withLogMasking } from './log-masking.ts';
 import { assertSecretName, type SecretStore, type SecretValue, secretError } from './types.ts';
 
 export function envVarName(name: string): string {
@@ -26,7 +28,7 @@ export interface EnvSecretStoreOptions {
 
 export function createEnvSecretStore(options: EnvSecretStoreOptions = {}): SecretStore {
   const env = options.env ?? process.env;
-  return {
+  return withLogMasking({
     provider: 'env',
     async get(name: string, version?: string): Promise<SecretValue> {
       assertSecretName(name, 'env');
@@ -44,5 +46,5 @@ export function createEnvSecretStore(options: EnvSecretStoreOptions = {}): Secre
       }
       return { name, version: wantsCurrent ? currentVersion : (version as string), value };
     },
-  };
+  });
 }

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OperationalError } from '../../domain/failure.ts';
+import { withLogMasking } from './log-masking.ts';
 import { assertSecretName, type SecretStore, type SecretValue, secretError } from './types.ts';
 
 export interface FileSecretStoreOptions {
@@ -114,7 +115,7 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
     }
   }
 
-  return {
+  return withLogMasking({
     provider: 'file',
     async get(name: string, version?: string): Promise<SecretValue> {
       assertSecretName(name, 'file');
@@ -152,5 +153,5 @@ export function createFileSecretStore(options: FileSecretStoreOptions): SecretSt
         failure(name, error);
       }
     },
-  };
+  });
 }

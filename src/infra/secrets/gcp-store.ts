@@ -12,6 +12,7 @@
  *   const store = createGcpSecretStore({ project: 'payments-prod' });
  */
 import { OperationalError } from '../../domain/failure.ts';
+import { withLogMasking } from './log-masking.ts';
 import { assertSecretName, type SecretStore, type SecretValue, secretError } from './types.ts';
 
 /** The part of `SecretManagerServiceClient` this store uses. */
@@ -84,7 +85,7 @@ export function createGcpSecretStore(options: GcpSecretStoreOptions): SecretStor
     );
   }
 
-  return {
+  return withLogMasking({
     provider: 'gcp',
     async get(name: string, version?: string): Promise<SecretValue> {
       assertSecretName(name, 'gcp');
@@ -131,5 +132,5 @@ export function createGcpSecretStore(options: GcpSecretStoreOptions): SecretStor
         throw classify(name, error);
       }
     },
-  };
+  });
 }
