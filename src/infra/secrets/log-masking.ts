@@ -18,7 +18,9 @@ export function maskSecretInLogs(value: string): void {
   // File secrets keep their trailing newline; the consumer usually uses the trimmed text.
   const trimmed = value.trim();
   if (trimmed !== value) registerSecretValue(trimmed);
-  if (!trimmed.includes('\n')) return;
+  // Public keys (bank keys come through the store too) are not secret: only private key bodies are split up,
+  // which also keeps the scrubber's list (checked on every log line) short.
+  if (!trimmed.includes('\n') || !/PRIVATE KEY/.test(trimmed)) return;
   for (const line of trimmed.split(/\r?\n/)) {
     const text = line.trim();
     // Armor and PEM markers (-----BEGIN …) and headers (Version: …) are public and common: not registered.
