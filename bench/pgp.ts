@@ -1,10 +1,15 @@
 /**
  * PGP throughput and memory. In one run: sign+encrypt and decrypt+verify a 100 MB file with the openpgp.js
- * engine, the gpg engine and the gpg CLI directly (same settings: AES-256, no compression, Ed25519 keys), then
- * peak RSS of a 1 GB file streamed through the openpgp engine, each direction in its own child process.
+ * engine, the gpg engine and the gpg CLI directly (same settings: AES-256, SHA-256 signatures, no compression
+ * on either side, SEIPD v1 with MDC, Ed25519/Curve25519 keys), then peak RSS of a 1 GB file streamed through
+ * the openpgp engine, each direction in its own child process.
+ *
+ * The three contenders run in turns, BENCH_PGP_ROUNDS times (default 3), and each figure is the best of its
+ * rounds: on a shared 2-core host a single run mostly measures what the neighbours were doing at that second.
+ * Every side gets the same treatment; the file and the keys are the same for all.
  *
  *   npx tsx bench/pgp.ts            (or: npm run bench -- pgp)
- *   BENCH_PGP_MB=100 BENCH_PGP_RSS_MB=1024 to change the sizes
+ *   BENCH_PGP_MB=100 BENCH_PGP_RSS_MB=1024 BENCH_PGP_ROUNDS=3 to change the sizes and rounds
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -71,67 +76,81 @@ async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
 const line = (name: string, value: number, unit: string) =>
   console.log(`${name}: ${value.toFixed(unit === 'MB/s' ? 1 : 2)} ${unit}`);
 
-async function throughput(dir: string, sizeMb: number) {
+async function throughput(dir: string, sizeMb: number, rounds: number) {
   const { store, ours, theirs } = await setup(dir);
   const crypto = createBankCrypto({ secrets: store });
   const plain = join(dir, 'plain.bin');
   await pipeline(pseudoRandom(sizeMb * MB), createWriteStream(plain));
-  const result: Record<string, number> = {};
-  for (const engine of ['openpgp', 'gpg'] as const) {
-    const enc = join(dir, `${engine}.pgp`);
-    const dec = join(dir, `${engine}.out`);
-    const tEnc = await timed(() => crypto.protectFile(bank('b', engine, 'b-bank-public'), 'bench.bin', plain, enc));
-    const tDec = await timed(() => crypto.openFile(bank('sim', engine, 'b-pgp-public'), 'bench.bin', enc, dec));
-    if (statSync(dec).size !== sizeMb * MB) throw new Error(`${engine}: wrong output size`);
-    result[`encrypt_${engine}`] = sizeMb / tEnc;
-    result[`decrypt_${engine}`] = sizeMb / tDec;
-    line(`pgp sign+encrypt ${engine} engine ${sizeMb}MB`, sizeMb / tEnc, 'MB/s');
-    line(`pgp decrypt+verify ${engine} engine ${sizeMb}MB`, sizeMb / tDec, 'MB/s');
-  }
+  const best: Record<string, number> = {};
+  const keep = (name: string, seconds: number) => {
+    best[name] = Math.max(best[name] ?? 0, sizeMb / seconds);
+  };
   // The gpg CLI directly, keys imported once beforehand (its best case), same algorithms.
   const home = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
+  const home2 = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
   try {
     gpgCli(home, ['--import'], ours.privateKeyArmored + theirs.publicKeyArmored);
-    const enc = join(dir, 'cli.pgp');
-    const tEnc = await timed(() =>
-      gpgCli(home, [
-        '--cipher-algo',
-        'AES256',
-        '--digest-algo',
-        'SHA256',
-        '--compress-algo',
-        'none',
-        '-u',
-        ours.fingerprint,
-        '-r',
-        theirs.fingerprint,
-        '--sign',
-        '--encrypt',
-        '--output',
-        enc,
-        plain,
-      ]),
-    );
-    const home2 = mkdtempSync(join(tmpdir(), 'bench-gpg-'));
-    try {
-      gpgCli(home2, ['--import'], theirs.privateKeyArmored + ours.publicKeyArmored);
-      const tDec = await timed(() => gpgCli(home2, ['--output', join(dir, 'cli.out'), '--decrypt', enc]));
-      result.encrypt_cli = sizeMb / tEnc;
-      result.decrypt_cli = sizeMb / tDec;
-      line(`pgp sign+encrypt gpg CLI ${sizeMb}MB`, sizeMb / tEnc, 'MB/s');
-      line(`pgp decrypt+verify gpg CLI ${sizeMb}MB`, sizeMb / tDec, 'MB/s');
-    } finally {
-      spawnSync('/usr/bin/gpgconf', ['--homedir', home2, '--kill', 'gpg-agent']);
-      rmSync(home2, { recursive: true, force: true });
+    gpgCli(home2, ['--import'], theirs.privateKeyArmored + ours.publicKeyArmored);
+    for (let round = 0; round < rounds; round++) {
+      for (const engine of ['openpgp', 'gpg'] as const) {
+        const enc = join(dir, `${engine}.pgp`);
+        const dec = join(dir, `${engine}.out`);
+        keep(
+          `encrypt_${engine}`,
+          await timed(() => crypto.protectFile(bank('b', engine, 'b-bank-public'), 'bench.bin', plain, enc)),
+        );
+        keep(
+          `decrypt_${engine}`,
+          await timed(() => crypto.openFile(bank('sim', engine, 'b-pgp-public'), 'bench.bin', enc, dec)),
+        );
+        if (statSync(dec).size !== sizeMb * MB) throw new Error(`${engine}: wrong output size`);
+      }
+      const enc = join(dir, 'cli.pgp');
+      keep(
+        'encrypt_cli',
+        await timed(() =>
+          gpgCli(home, [
+            '--yes',
+            '--cipher-algo',
+            'AES256',
+            '--digest-algo',
+            'SHA256',
+            '--compress-algo',
+            'none',
+            '-u',
+            ours.fingerprint,
+            '-r',
+            theirs.fingerprint,
+            '--sign',
+            '--encrypt',
+            '--output',
+            enc,
+            plain,
+          ]),
+        ),
+      );
+      keep(
+        'decrypt_cli',
+        await timed(() => gpgCli(home2, ['--yes', '--output', join(dir, 'cli.out'), '--decrypt', enc])),
+      );
+      if (statSync(join(dir, 'cli.out')).size !== sizeMb * MB) throw new Error('gpg CLI: wrong output size');
     }
   } finally {
-    spawnSync('/usr/bin/gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
-    rmSync(home, { recursive: true, force: true });
+    for (const h of [home, home2]) {
+      spawnSync('/usr/bin/gpgconf', ['--homedir', h, '--kill', 'gpg-agent']);
+      rmSync(h, { recursive: true, force: true });
+    }
   }
-  console.log(`ratio encrypt openpgp vs gpg: ${(result.encrypt_openpgp! / result.encrypt_cli!).toFixed(2)}`);
-  console.log(`ratio decrypt openpgp vs gpg: ${(result.decrypt_openpgp! / result.decrypt_cli!).toFixed(2)}`);
-  console.log(`ratio encrypt gpg-engine vs gpg: ${(result.encrypt_gpg! / result.encrypt_cli!).toFixed(2)}`);
-  console.log(`ratio decrypt gpg-engine vs gpg: ${(result.decrypt_gpg! / result.decrypt_cli!).toFixed(2)}`);
+  for (const engine of ['openpgp', 'gpg'] as const) {
+    line(`pgp sign+encrypt ${engine} engine ${sizeMb}MB`, best[`encrypt_${engine}`]!, 'MB/s');
+    line(`pgp decrypt+verify ${engine} engine ${sizeMb}MB`, best[`decrypt_${engine}`]!, 'MB/s');
+  }
+  line(`pgp sign+encrypt gpg CLI ${sizeMb}MB`, best.encrypt_cli!, 'MB/s');
+  line(`pgp decrypt+verify gpg CLI ${sizeMb}MB`, best.decrypt_cli!, 'MB/s');
+  console.log(`ratio encrypt openpgp vs gpg: ${(best.encrypt_openpgp! / best.encrypt_cli!).toFixed(2)}`);
+  console.log(`ratio decrypt openpgp vs gpg: ${(best.decrypt_openpgp! / best.decrypt_cli!).toFixed(2)}`);
+  console.log(`ratio encrypt gpg-engine vs gpg: ${(best.encrypt_gpg! / best.encrypt_cli!).toFixed(2)}`);
+  console.log(`ratio decrypt gpg-engine vs gpg: ${(best.decrypt_gpg! / best.decrypt_cli!).toFixed(2)}`);
 }
 
 /** Child: stream `sizeMb` through the openpgp engine one way and report peak RSS (MB) on stdout. */
@@ -177,9 +196,10 @@ async function peakRss(dir: string, sizeMb: number) {
 export async function run(): Promise<void> {
   const sizeMb = Number(process.env.BENCH_PGP_MB ?? 100);
   const rssMb = Number(process.env.BENCH_PGP_RSS_MB ?? 1024);
+  const rounds = Number(process.env.BENCH_PGP_ROUNDS ?? 3);
   const dir = mkdtempSync(join(tmpdir(), 'bench-pgp-'));
   try {
-    await throughput(join(dir, 't'), sizeMb);
+    await throughput(join(dir, 't'), sizeMb, rounds);
     await peakRss(join(dir, 'r'), rssMb);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,107 @@
+/**
+ * Files of several megabytes, where the openpgp engine streams through its SEIPD worker with partial body
+ * lengths (a small bank file is one definite-length packet): the real gpg reads what we write, we read what gpg
+ * writes (streamed from stdin: its own partial lengths; compressed by default, or not; AES-256 or AES-128), and
+ * damage in the middle of a large file is caught with nothing left behind.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBankCrypto, PgpError } from '../src/infra/pgp/index.ts';
+import { type FixtureName, fixtureKeys, GpgCli, pairBanks, pairSecrets, tempStore } from './fixtures/pgp/fixtures.ts';
+
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const c of cleanups) c();
+});
+
+function workDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'pgp-large-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+// 3 MiB + a few bytes: three full partial pieces and an odd remainder; half random, half text (compressible).
+const payload = Buffer.concat([
+  randomBytes(3 << 19),
+  Buffer.from('D0001 0000150000 TX20261126000001\r\n'.repeat(45_000)),
+]);
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+const cases: Array<{ ours: FixtureName; bank: FixtureName }> = [
+  { ours: 'ours_ed25519', bank: 'bank_ed25519' },
+  { ours: 'ours_rsa3072', bank: 'bank_rsa3072' },
+];
+
+describe.each(cases)('large files with $ours / $bank', ({ ours, bank }) => {
+  it('openpgp engine -> gpg decrypts and verifies; gpg -> openpgp engine, with and without compression', async () => {
+    const { store, dispose } = await tempStore(pairSecrets(ours, bank));
+    cleanups.push(dispose);
+    const crypto = createBankCrypto({ secrets: store });
+    const { us } = pairBanks('openpgp', ours, bank);
+    const dir = workDir();
+    const plainPath = join(dir, 'PAY.txt');
+    writeFileSync(plainPath, payload);
+    const gpg = new GpgCli();
+    cleanups.push(() => gpg.dispose());
+    gpg.import(fixtureKeys[bank].privateKeyArmored);
+    gpg.import(fixtureKeys[ours].publicKeyArmored);
+
+    const written = await crypto.protectFile(us, 'PAY.txt', plainPath, join(dir, 'PAY.txt.pgp'));
+    const wire = readFileSync(join(dir, 'PAY.txt.pgp'));
+    expect(written.sha256).toBe(sha(wire));
+    expect(wire.length).toBeGreaterThan(payload.length);
+    const r = gpg.run(['--decrypt'], wire, fixtureKeys[bank].passphrase);
+    const status = r.stderr.toString();
+    expect(r.status, status).toBe(0);
+    expect(sha(r.stdout)).toBe(sha(payload));
+    expect(status).toMatch(new RegExp(`VALIDSIG \\w+ .* ${fixtureKeys[ours].fingerprint}`));
+    expect(status).toMatch(/DECRYPTION_INFO 2 9( 0)?\n/);
+
+    for (const extra of [[], ['--compress-algo', 'none', '--cipher-algo', 'AES128']]) {
+      const sent = gpg.run(
+        ['--sign', '--encrypt', '-r', fixtureKeys[ours].fingerprint, '-u', fixtureKeys[bank].fingerprint, ...extra],
+        payload,
+        fixtureKeys[bank].passphrase,
+      );
+      expect(sent.status, sent.stderr.toString()).toBe(0);
+      writeFileSync(join(dir, 'REC.pgp'), sent.stdout);
+      const opened = await crypto.openFile(us, 'REC.txt', join(dir, 'REC.pgp'), join(dir, 'REC.txt'));
+      expect(opened.sha256).toBe(sha(payload));
+      expect(sha(readFileSync(join(dir, 'REC.txt')))).toBe(sha(payload));
+      expect(opened.signerFingerprint).toBe(fixtureKeys[bank].fingerprint);
+      expect(opened.bytesOut).toBe(payload.length);
+    }
+  });
+});
+
+describe('a damaged large file', () => {
+  it.each([
+    [
+      'a flipped bit in the middle',
+      (w: Buffer) => Buffer.concat([w.subarray(0, 1 << 21), Buffer.from([w[1 << 21]! ^ 4]), w.subarray((1 << 21) + 1)]),
+    ],
+    ['cut off in a partial piece', (w: Buffer) => w.subarray(0, (1 << 21) + 100)],
+    ['with bytes appended', (w: Buffer) => Buffer.concat([w, Buffer.from([0xc1, 0x00])])],
+  ])('%s -> pgp_corrupted, and no output file', async (_what, damage) => {
+    const { store, dispose } = await tempStore(pairSecrets('ours_ed25519', 'bank_ed25519'));
+    cleanups.push(dispose);
+    const crypto = createBankCrypto({ secrets: store });
+    const { us, sim } = pairBanks('openpgp', 'ours_ed25519', 'bank_ed25519');
+    const dir = workDir();
+    writeFileSync(join(dir, 'plain'), payload);
+    await crypto.protectFile(sim, 'REC.txt', join(dir, 'plain'), join(dir, 'REC.pgp'));
+    writeFileSync(join(dir, 'bad.pgp'), damage(readFileSync(join(dir, 'REC.pgp'))));
+    const error = await crypto
+      .openFile(us, 'REC.txt', join(dir, 'bad.pgp'), join(dir, 'REC.txt'))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PgpError);
+    expect((error as PgpError).code).toBe('pgp_corrupted');
+    expect(existsSync(join(dir, 'REC.txt'))).toBe(false);
+    // The undamaged file opens: the failure is the damage, not the setup.
+    await crypto.openFile(us, 'REC.txt', join(dir, 'REC.pgp'), join(dir, 'REC.txt'));
+    expect(sha(readFileSync(join(dir, 'REC.txt')))).toBe(sha(payload));
+  });
+});
