@@ -39,6 +39,8 @@ export interface PollFixture {
   transport: SftpTransport;
   deps: PollDeps;
   poll(bank: BankConfig): ReturnType<typeof pollBank>;
+  /** `plaintext` signed with the bank's key and encrypted to ours, as the bank sends a file. */
+  asBank(name: string, plaintext: Uint8Array): Promise<Uint8Array>;
   /** A well-formed, signed and encrypted CSV reconciliation file, as the bank sends it. */
   genuineFile(name: string, transactionId?: string): Promise<Uint8Array>;
   /** Every file under `dir`, relative, recursively. */
@@ -101,6 +103,7 @@ export async function startPollFixture(options: {
     transport,
     deps,
     poll: (bank) => pollBank(deps, bank, [DAY]),
+    asBank: (name, plaintext) => crypto.protect(asTheBank, name, plaintext),
     genuineFile: async (name, transactionId = 'TX202611260000000001') => {
       const plain = generateReconciliationFile(
         'csv',

@@ -5,7 +5,7 @@
  * is remembered by its listing key and SHA-256, so it is not fetched again on every poll.
  */
 import type { Kysely } from 'kysely';
-import { FormatParseError, parseReconciliationFile } from '../../domain/bank-files/index.ts';
+import { FormatParseError, MAX_FILE_BYTES, parseReconciliationFile } from '../../domain/bank-files/index.ts';
 import { isOperationalError } from '../../domain/failure.ts';
 import type { BankConfig } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
@@ -14,6 +14,19 @@ import { safeJoin, writeFileAtomically } from '../../infra/storage/local-files.t
 import type { BankCrypto, BankTransport, RemoteFile } from '../ports.ts';
 import { type ApplySummary, applyReconciliationFile } from './apply-file.ts';
 
+/**
+ * Largest reconciliation file fetched. Our payment files are at most 10 MB (operations.md) and the bank's answer
+ * is of the same order; a file far larger is not a reconciliation file, and the download is held in memory. It
+ * is left at the bank and raised (`oversized_file`), never fetched.
+ */
+export const MAX_RECONCILIATION_FILE_BYTES = 4 * MAX_FILE_BYTES;
+
+/**
+ * Ceiling on a decrypted reconciliation file (whole-file decryption holds it in memory). The PGP layer's
+ * expansion-ratio limit stops compression bombs; this stops a file that stays just under that ratio.
+ */
+export const MAX_RECONCILIATION_PLAINTEXT_BYTES = 256 * 1024 * 1024;
+
 export interface PollDeps {
   db: Kysely<Database>;
   crypto: BankCrypto;
@@ -21,6 +34,8 @@ export interface PollDeps {
   now: () => Date;
   dataDir: string;
   instanceId: string;
+  /** Default MAX_RECONCILIATION_FILE_BYTES. */
+  maxFileBytes?: number;
   /** Records per result, for metrics. */
   onRecords?: (bankCode: string, summary: ApplySummary) => void;
 }
@@ -29,6 +44,8 @@ export interface PollResult {
   bank_code: string;
   applied: Array<{ name: string; summary: ApplySummary }>;
   quarantined: Array<{ name: string; error: string }>;
+  /** Listed but not fetched (too large); left at the bank, raised as an exception. */
+  refused: Array<{ name: string; error: string }>;
   skipped: string[];
   rejectedNames: string[];
 }
@@ -122,6 +139,7 @@ export async function pollBank(
     bank_code: bank.bank_code,
     applied: [],
     quarantined: [],
+    refused: [],
     skipped: [],
     rejectedNames: [],
   };
@@ -139,6 +157,19 @@ export async function pollBank(
   for (const file of listing.files) {
     if (await alreadyKnown(deps.db, bank.bank_code, file)) {
       result.skipped.push(file.name);
+      continue;
+    }
+    const maxBytes = deps.maxFileBytes ?? MAX_RECONCILIATION_FILE_BYTES;
+    if (file.size > maxBytes) {
+      const message = `${file.name} from ${bank.bank_code} is ${file.size} bytes, over the limit of ${maxBytes}: not downloaded`;
+      await raiseException(deps.db, {
+        bank_code: bank.bank_code,
+        kind: 'oversized_file',
+        ref: `file:${file.name}:${file.size}:${file.mtime}`,
+        message,
+        details: { remote_name: file.name, size: file.size, limit: maxBytes },
+      });
+      result.refused.push({ name: file.name, error: `file_too_large: ${message}` });
       continue;
     }
     const started = deps.now();
