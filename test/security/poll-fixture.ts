@@ -42,7 +42,7 @@ export interface PollFixture {
   /** `plaintext` signed with the bank's key and encrypted to ours, as the bank sends a file. */
   asBank(name: string, plaintext: Uint8Array): Promise<Uint8Array>;
   /** A well-formed, signed and encrypted CSV reconciliation file, as the bank sends it. */
-  genuineFile(name: string, transactionId?: string): Promise<Uint8Array>;
+  genuineFile(name: string, transactionId?: string, options?: { encrypt?: boolean }): Promise<Uint8Array>;
   /** Every file under `dir`, relative, recursively. */
   filesUnder(dir: string): string[];
   close(): Promise<void>;
@@ -104,7 +104,7 @@ export async function startPollFixture(options: {
     deps,
     poll: (bank) => pollBank(deps, bank, [DAY]),
     asBank: (name, plaintext) => crypto.protect(asTheBank, name, plaintext),
-    genuineFile: async (name, transactionId = 'TX202611260000000001') => {
+    genuineFile: async (name, transactionId = 'TX202611260000000001', options = {}) => {
       const plain = generateReconciliationFile(
         'csv',
         {
@@ -121,7 +121,7 @@ export async function startPollFixture(options: {
         },
         { encoding: 'UTF-8' },
       );
-      return crypto.protect(asTheBank, name, plain);
+      return crypto.protect({ ...asTheBank, pgp: { ...asTheBank.pgp, encrypt: options.encrypt ?? true } }, name, plain);
     },
     filesUnder,
     close: async () => {
