@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BankConfig } from '../../src/infra/config/schema.ts';
-import { MAX_RECONCILIATION_FILE_BYTES } from '../../src/workflows/reconciliation/poll-bank.ts';
+import { MAX_RECONCILIATION_FILE_BYTES, pollBank } from '../../src/workflows/reconciliation/poll-bank.ts';
 import { fixtureKeys } from '../fixtures/pgp/fixtures.ts';
 import { type SshdHandle, sshdBank, sshdSecrets, startSshd } from '../support/sshd.ts';
-import { BANK_PGP, exceptionsOf, fileRow, type PollFixture, startPollFixture } from './poll-fixture.ts';
+import { BANK_PGP, DAY, exceptionsOf, fileRow, type PollFixture, startPollFixture } from './poll-fixture.ts';
 
 const NAMES = {
   oversized: 'REC_20261126_big.txt',
+  grows: 'REC_20261126_grows.txt',
   garbage: 'REC_20261126_garbage.txt',
   empty: 'REC_20261126_empty.txt',
   notCsv: 'REC_20261126_notcsv.txt',
@@ -71,6 +72,7 @@ describe('oversized, malformed and compression-bomb files in a poll', () => {
     );
     sent.bomb = await compressionBomb();
     sent.genuine = await f.genuineFile(NAMES.genuine);
+    writeFileSync(join(dir, NAMES.grows), 'small when listed');
     for (const key of ['garbage', 'empty', 'notCsv', 'bomb', 'genuine'] as const) {
       writeFileSync(join(dir, NAMES[key]), sent[key]!);
     }
@@ -82,10 +84,21 @@ describe('oversized, malformed and compression-bomb files in a poll', () => {
 
   it('refuses each with its documented error and still applies the genuine file', async () => {
     expect(sent.bomb!.length).toBeLessThan(1024 * 1024);
-    const result = await f.poll(bank);
+    // between listing and download one file grows past the limit (sparse: zeros, no disk used)
+    const transport = {
+      ...f.transport,
+      listStable: async (...args: Parameters<typeof f.transport.listStable>) => {
+        const listing = await f.transport.listStable(...args);
+        truncateSync(join(bank.download_path, NAMES.grows), MAX_RECONCILIATION_FILE_BYTES + 1);
+        return listing;
+      },
+    };
+    const result = await pollBank({ ...f.deps, transport }, bank, [DAY]);
     expect(result.applied.map((a) => a.name)).toEqual([NAMES.genuine]);
-    expect(result.refused.map((r) => r.name)).toEqual([NAMES.oversized]);
-    expect(result.refused[0]!.error).toMatch(/^file_too_large: .* is 41943041 bytes, over the limit of 41943040/);
+    expect(Object.fromEntries(result.refused.map((r) => [r.name, r.error]))).toEqual({
+      [NAMES.oversized]: `file_too_large: ${NAMES.oversized} from openssh is 41943041 bytes, over the limit of 41943040 bytes: not downloaded`,
+      [NAMES.grows]: `file_too_large: ${NAMES.grows} from openssh grew past the limit while downloading (listed at 17 bytes), over the limit of 41943040 bytes: not downloaded`,
+    });
     const errors = Object.fromEntries(result.quarantined.map((q) => [q.name, q.error]));
     expect(Object.keys(errors).sort()).toEqual([NAMES.bomb, NAMES.empty, NAMES.garbage, NAMES.notCsv].sort());
     expect(errors[NAMES.garbage]).toMatch(/^pgp_corrupted: /);
@@ -105,8 +118,9 @@ describe('oversized, malformed and compression-bomb files in a poll', () => {
     }
     expect(await exceptionsOf(f, 'quarantined_file')).toHaveLength(4);
     const oversized = await exceptionsOf(f, 'oversized_file');
-    expect(oversized).toHaveLength(1);
-    expect(oversized[0]!.message).toContain(NAMES.oversized);
+    expect(oversized.map((e) => e.message).sort()).toEqual(
+      [expect.stringContaining(NAMES.oversized), expect.stringContaining(NAMES.grows)].sort(),
+    );
     // never fetched: no transfer recorded for it, nothing of it in the inbox
     const transfers = await f.db.db.selectFrom('transfers').select('remote_path').execute();
     expect(transfers.map((t) => t.remote_path).some((p) => p.endsWith(NAMES.oversized))).toBe(false);
@@ -122,8 +136,8 @@ describe('oversized, malformed and compression-bomb files in a poll', () => {
     expect(again.applied).toEqual([]);
     expect(again.quarantined).toEqual([]);
     expect(again.skipped.sort()).toEqual([NAMES.bomb, NAMES.empty, NAMES.garbage, NAMES.genuine, NAMES.notCsv].sort());
-    expect(again.refused.map((r) => r.name)).toEqual([NAMES.oversized]);
-    expect(await exceptionsOf(f, 'oversized_file')).toHaveLength(1);
+    expect(again.refused.map((r) => r.name).sort()).toEqual([NAMES.grows, NAMES.oversized].sort());
+    expect(await exceptionsOf(f, 'oversized_file')).toHaveLength(2);
     expect(await exceptionsOf(f, 'quarantined_file')).toHaveLength(4);
   });
 });

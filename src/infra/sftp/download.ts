@@ -21,6 +21,8 @@ export type DownloadDestination = { path: string } | { sink: Writable } | { disc
 export interface TransferTuning {
   concurrency?: number;
   chunkSize?: number;
+  /** Stop with `too_large` once more than this many bytes arrived (the file grew, or the server lies about it). */
+  maxBytes?: number;
 }
 
 export interface DownloadResult {
@@ -67,6 +69,18 @@ export async function readRemote(
   let total = 0;
   try {
     const size = (await conn.fstat(handle, remotePath)).size ?? 0;
+    const tooLarge = (bytes: number) =>
+      sftpError('too_large', `${remotePath}: ${bytes} bytes, over the limit of ${tuning.maxBytes}; not downloaded`, {
+        remotePath,
+        limit: tuning.maxBytes,
+      });
+    if (tuning.maxBytes !== undefined && size > tuning.maxBytes) throw tooLarge(size);
+    const take = async (chunk: Buffer) => {
+      total += chunk.length;
+      if (tuning.maxBytes !== undefined && total > tuning.maxBytes) throw tooLarge(total);
+      hash.update(chunk);
+      await consume(chunk);
+    };
     // A short read (allowed by the protocol) is completed by further reads of the same range.
     const readRange = async (position: number, length: number): Promise<Buffer> => {
       const parts: Buffer[] = [];
@@ -94,17 +108,13 @@ export async function readRemote(
     while (queue.length > 0) {
       const chunk = await queue.shift()!;
       refill();
-      hash.update(chunk);
-      total += chunk.length;
-      await consume(chunk);
+      await take(chunk);
     }
     // The file may have grown since fstat: read on until end of file.
     for (;;) {
       const more = await conn.read(handle, chunkSize, total, remotePath);
       if (more.length === 0) break;
-      hash.update(more);
-      total += more.length;
-      await consume(more);
+      await take(more);
     }
   } finally {
     if (!conn.broken) await conn.closeHandle(handle, remotePath).catch(() => {});

@@ -160,20 +160,32 @@ export async function pollBank(
       continue;
     }
     const maxBytes = deps.maxFileBytes ?? MAX_RECONCILIATION_FILE_BYTES;
-    if (file.size > maxBytes) {
-      const message = `${file.name} from ${bank.bank_code} is ${file.size} bytes, over the limit of ${maxBytes}: not downloaded`;
+    const refuse = async (what: string) => {
+      const message = `${file.name} from ${bank.bank_code} ${what}, over the limit of ${maxBytes} bytes: not downloaded`;
       await raiseException(deps.db, {
         bank_code: bank.bank_code,
         kind: 'oversized_file',
-        ref: `file:${file.name}:${file.size}:${file.mtime}`,
+        // one open exception per name while the file stays there, whatever its size on each poll
+        ref: `file:${file.name}`,
         message,
         details: { remote_name: file.name, size: file.size, limit: maxBytes },
       });
       result.refused.push({ name: file.name, error: `file_too_large: ${message}` });
+    };
+    if (file.size > maxBytes) {
+      await refuse(`is ${file.size} bytes`);
       continue;
     }
     const started = deps.now();
-    const download = await deps.transport.download(bank, file.name, signal);
+    let download: Awaited<ReturnType<BankTransport['download']>>;
+    try {
+      download = await deps.transport.download(bank, file.name, signal);
+    } catch (error) {
+      // listed under the limit, but more arrived (still being written, or a server that lies): same refusal
+      if (!isOperationalError(error) || error.code !== 'too_large') throw error;
+      await refuse(`grew past the limit while downloading (listed at ${file.size} bytes)`);
+      continue;
+    }
     await deps.db
       .insertInto('transfers')
       .values({
