@@ -2,7 +2,8 @@
  * One reconciliation poll of one bank (RECONCILIATION.POLL): list the download path, take the stable files not
  * seen before, and for each: download (SHA-256 recorded), keep an inbound copy, decrypt+verify, parse, apply in
  * one transaction. A file that fails any step is quarantined with its error and nothing from it is applied; it
- * is remembered by its listing key and SHA-256, so it is not fetched again on every poll.
+ * is remembered by its listing key and SHA-256, so it is not fetched again on every poll. A file listed (or
+ * growing while fetched) over MAX_RECONCILIATION_FILE_BYTES is not fetched at all: left at the bank and raised.
  */
 import type { Kysely } from 'kysely';
 import { FormatParseError, MAX_FILE_BYTES, parseReconciliationFile } from '../../domain/bank-files/index.ts';
