@@ -8,6 +8,14 @@ export const BankCodeSchema = z
   .regex(/^[a-z][a-z0-9_]{1,31}$/, 'expected a lower-case bank code such as "mega"')
   .openapi({ example: 'mega' });
 
+/**
+ * Operator free text (notes, reasons, resolutions). PostgreSQL text and jsonb cannot hold NUL, so a NUL is a
+ * 400 here rather than a database error (500) in the handler or a lost audit entry.
+ */
+export function freeText(schema: z.ZodString) {
+  return schema.refine((text) => !text.includes('\u0000'), 'must not contain NUL (\\u0000)');
+}
+
 export const IsoDay = z.iso.date().openapi({ example: '2026-11-26' });
 
 export const Instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-11-26T06:00:12.000+08:00' });

@@ -43,7 +43,7 @@ import {
   startPaymentRun,
 } from './payment-run/payment-run.ts';
 import { raiseOverdueResults } from './reconciliation/overdue-results.ts';
-import { pollBank } from './reconciliation/poll-bank.ts';
+import { MAX_RECONCILIATION_PLAINTEXT_BYTES, pollBank } from './reconciliation/poll-bank.ts';
 import { archiveBusinessDay } from './report/archive.ts';
 import { buildDailyReport, renderReportHtml, renderReportText, storeDailyReport } from './report/daily-report.ts';
 import { createBankSimulator, ensureSandboxKeys } from './sandbox/bank-simulator.ts';
@@ -119,7 +119,12 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     },
   });
   const getSecret = async (name: string) => (await secrets.get(name)).value;
-  const pgp = createBankCrypto({ secrets, logger, now });
+  const pgp = createBankCrypto({
+    secrets,
+    logger,
+    now,
+    limits: { maxOutputBytes: MAX_RECONCILIATION_PLAINTEXT_BYTES },
+  });
   // every PGP operation of the workflows is a span of its own
   const crypto: PgpBankCrypto = {
     ...pgp,
@@ -218,12 +223,13 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
           ),
         );
         lastPolls.set(bank.bank_code, now());
-        if (result.applied.length > 0 || result.quarantined.length > 0) {
+        if (result.applied.length > 0 || result.quarantined.length > 0 || result.refused.length > 0) {
           logger.info(
             {
               bank: bank.bank_code,
               applied: result.applied.map((a) => a.name),
               quarantined: result.quarantined.map((q) => q.name),
+              refused: result.refused.map((r) => r.name),
             },
             'reconciliation poll',
           );

@@ -36,13 +36,21 @@ export interface SshdHandle {
   ed25519KeyPath: string;
   ed25519PrivateKey: string;
   rsaPrivateKey: string;
+  /** Private host key (OpenSSH format), to start another server with the same identity. */
+  hostPrivateKey: string;
   /** sshd child processes serving a connection right now (the server's view, for leak checks). */
   connectionCount(): number;
   /** SIGKILLs the listener and every sshd process serving a session (a crashed server). */
   kill(): Promise<void>;
   /** Starts the server again on the same port with the same host key and users (after `kill`). */
   restart(): Promise<void>;
-  stop(): Promise<void>;
+  /** The last 4,000 characters sshd wrote to stderr (at `logLevel`). */
+  log(): string;
+  /**
+   * Stops the listener. Established sessions live on (as with a real sshd) unless `dropSessions`: then they are
+   * cut too, as when the server machine goes away.
+   */
+  stop(options?: { dropSessions?: boolean }): Promise<void>;
 }
 
 function keygen(path: string, type: 'ed25519' | 'rsa', passphrase = ''): void {
@@ -116,8 +124,12 @@ function parentOf(): Map<number, number> {
   return parents;
 }
 
+function childPids(pid: number): number[] {
+  return [...parentOf()].filter(([, ppid]) => ppid === pid).map(([child]) => child);
+}
+
 function childrenOf(pid: number): number {
-  return [...parentOf().values()].filter((ppid) => ppid === pid).length;
+  return childPids(pid).length;
 }
 
 /** `pid` and all its descendants (sshd's per-connection and privilege-separated session processes). */
@@ -130,20 +142,37 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
-export async function startSshd(): Promise<SshdHandle> {
+export interface SshdOptions {
+  /** Listen on this port (default: a free one), e.g. to stand in for another server on its port. */
+  port?: number;
+  /** Use this host key instead of a fresh one (a restart of the same server). */
+  hostPrivateKey?: string;
+  /** sshd LogLevel (default ERROR); VERBOSE shows authentication attempts in `log()`. */
+  logLevel?: 'ERROR' | 'INFO' | 'VERBOSE';
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   ensurePasswordUser();
   const dir = mkdtempSync(join(tmpdir(), 'sshd-test-'));
   const filesDir = join(dir, 'files');
   mkdirSync(filesDir);
-  keygen(join(dir, 'host_ed25519'), 'ed25519');
+  if (options.hostPrivateKey) {
+    writeFileSync(join(dir, 'host_ed25519'), options.hostPrivateKey, { mode: 0o600 });
+    writeFileSync(
+      join(dir, 'host_ed25519.pub'),
+      execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'host_ed25519')], { encoding: 'utf8' }),
+    );
+  } else {
+    keygen(join(dir, 'host_ed25519'), 'ed25519');
+  }
   keygen(join(dir, 'client_ed25519'), 'ed25519');
   keygen(join(dir, 'client_rsa'), 'rsa', RSA_KEY_PASSPHRASE);
   writeFileSync(
     join(dir, 'authorized_keys'),
     readFileSync(join(dir, 'client_ed25519.pub'), 'utf8') + readFileSync(join(dir, 'client_rsa.pub'), 'utf8'),
   );
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const configPath = join(dir, 'sshd_config');
   writeFileSync(
     configPath,
@@ -162,7 +191,7 @@ export async function startSshd(): Promise<SshdHandle> {
       'Subsystem sftp internal-sftp',
       'MaxStartups 200',
       'MaxSessions 50',
-      'LogLevel ERROR',
+      `LogLevel ${options.logLevel ?? 'ERROR'}`,
       '',
     ].join('\n'),
   );
@@ -184,6 +213,8 @@ export async function startSshd(): Promise<SshdHandle> {
     ed25519KeyPath: join(dir, 'client_ed25519'),
     ed25519PrivateKey: readFileSync(join(dir, 'client_ed25519'), 'utf8'),
     rsaPrivateKey: readFileSync(join(dir, 'client_rsa'), 'utf8'),
+    hostPrivateKey: readFileSync(join(dir, 'host_ed25519'), 'utf8'),
+    log: () => stderr,
     connectionCount: () => (child.pid ? childrenOf(child.pid) : 0),
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
@@ -201,7 +232,19 @@ export async function startSshd(): Promise<SshdHandle> {
     async restart() {
       child = await spawnSshd();
     },
-    async stop() {
+    async stop(options: { dropSessions?: boolean } = {}) {
+      if (options.dropSessions && child.pid) {
+        // a session is [priv] -> user@notty -> internal-sftp; each holds the socket
+        const session: number[] = [];
+        for (let next = childPids(child.pid); next.length > 0; next = next.flatMap(childPids)) session.push(...next);
+        for (const pid of session) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
+      }
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');

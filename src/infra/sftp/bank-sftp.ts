@@ -50,7 +50,12 @@ export interface BankSftp {
     pattern?: string;
     wait?: (ms: number) => Promise<void>;
   }): Promise<StableListing>;
-  download(remoteName: string, destination: DownloadDestination): Promise<DownloadResult>;
+  /** `maxBytes`: stop with `too_large` past that many bytes. */
+  download(
+    remoteName: string,
+    destination: DownloadDestination,
+    limits?: { maxBytes?: number },
+  ): Promise<DownloadResult>;
   dispose(remoteName: string, how: DisposeAction): Promise<void>;
   testConnection(): Promise<ConnectionReport>;
   stats(): PoolStats;
@@ -106,9 +111,9 @@ export function createBankSftp(bank: BankConfig, options: BankSftpOptions): Bank
           ...(o.wait ? { wait: o.wait } : {}),
         }),
       ),
-    download: async (remoteName, destination) => {
+    download: async (remoteName, destination, limits = {}) => {
       const path = remoteFile(remoteName);
-      return pool.use((conn) => downloadFile(conn, path, destination, options.tuning));
+      return pool.use((conn) => downloadFile(conn, path, destination, { ...options.tuning, ...limits }));
     },
     dispose: async (remoteName, how) => {
       const path = remoteFile(remoteName);

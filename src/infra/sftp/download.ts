@@ -28,6 +28,8 @@ export const DEFAULT_CONCURRENCY = 16;
 export interface TransferTuning {
   concurrency?: number;
   chunkSize?: number;
+  /** Stop with `too_large` once more than this many bytes arrived (the file grew, or the server lies about it). */
+  maxBytes?: number;
 }
 
 export interface DownloadResult {
@@ -76,6 +78,12 @@ export async function readRemote(
   let total = 0;
   try {
     const size = (await conn.fstat(handle, remotePath)).size ?? 0;
+    const tooLarge = (bytes: number) =>
+      sftpError('too_large', `${remotePath}: ${bytes} bytes, over the limit of ${tuning.maxBytes}; not downloaded`, {
+        remotePath,
+        limit: tuning.maxBytes,
+      });
+    if (tuning.maxBytes !== undefined && size > tuning.maxBytes) throw tooLarge(size);
     // A short read (allowed by the protocol) is completed by further reads of the same range.
     const readRange = async (buffer: Buffer, position: number, length: number): Promise<Buffer> => {
       let got = 0;
@@ -99,8 +107,9 @@ export async function readRemote(
       }
     };
     const deliver = async (buffer: Buffer, chunk: Buffer) => {
-      hash.update(chunk);
       total += chunk.length;
+      if (tuning.maxBytes !== undefined && total > tuning.maxBytes) throw tooLarge(total);
+      hash.update(chunk);
       await consume(chunk);
       if (options.recycle) free.push(buffer);
     };

@@ -4,7 +4,7 @@
  * - `connection_refused`, `connection_lost`, `handshake_failed`, `no_such_path`, `size_mismatch`, `sftp_failure`,
  *   `pool_closed` -> backoff;
  * - `auth_failed`, `host_key_mismatch`, `host_key_not_pinned`, `credentials_unavailable`, `permission_denied`,
- *   `remote_conflict`, `untrusted_name` -> critical.
+ *   `remote_conflict`, `untrusted_name`, `too_large` -> critical.
  *
  * Choices beyond the table: `permission_denied` is critical because the same request gets the same answer until
  * someone fixes the account or path at the bank, and repeating it can trip the bank's lockout. `no_such_path`
@@ -32,6 +32,7 @@ export const SFTP_ERROR_CLASSES = {
   permission_denied: 'critical',
   remote_conflict: 'critical',
   untrusted_name: 'critical',
+  too_large: 'critical',
 } as const satisfies Record<string, RetryClass>;
 
 export type SftpErrorCode = keyof typeof SFTP_ERROR_CLASSES;

@@ -31,5 +31,8 @@ describe('remote names', () => {
     expect(untrustedNameReason('REC\r.txt')).toBe('contains a control character');
     expect(untrustedNameReason('REC\u009b.txt')).toBe('contains a control character');
     expect(untrustedNameReason('')).toBe('is empty');
+    // the limit counts UTF-8 bytes: 66 CJK characters are 198 bytes, 67 are 201
+    expect(untrustedNameReason(`R${'許'.repeat(66)}.`)).toBeUndefined();
+    expect(untrustedNameReason(`R${'許'.repeat(67)}`)).toBe('is longer than 200 bytes');
   });
 });

@@ -9,9 +9,17 @@
  *   untrustedNameReason('../etc/passwd'); // 'contains a path separator'
  */
 
+/**
+ * Longest remote name accepted, in UTF-8 bytes. Local copies are stored as `<16 hex>-<name>` and file systems
+ * cap a name at 255 bytes: a longer name would fail at the local write, after the download, on every poll,
+ * and stop the files listed after it.
+ */
+export const MAX_REMOTE_NAME_BYTES = 200;
+
 /** Why a remote name must not be used, or undefined when it is safe as a single path component. */
 export function untrustedNameReason(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
+  if (Buffer.byteLength(name, 'utf8') > MAX_REMOTE_NAME_BYTES) return `is longer than ${MAX_REMOTE_NAME_BYTES} bytes`;
   if (name.includes('\0')) return 'contains NUL';
   if (name.includes('/') || name.includes('\\')) return 'contains a path separator';
   if (name.includes('..')) return 'contains ..';

@@ -36,6 +36,11 @@ export async function writeFileAtomically(path: string, data: Uint8Array): Promi
     throw error;
   }
   await handle.close();
-  await rename(temp, path);
+  try {
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
   return { path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length };
 }

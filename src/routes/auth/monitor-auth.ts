@@ -42,20 +42,28 @@ export async function authenticate(
   token: string | undefined,
 ): Promise<Principal> {
   const address = options.clientAddress(c);
-  const wait = options.limiter.retryAfterSeconds(address);
-  if (wait > 0) {
-    throw new Problem(
-      'rate-limited',
-      `too many failed authentication attempts from this address; retry in ${wait} s`,
-      { retry_after_seconds: wait },
-      { 'retry-after': String(wait) },
-    );
-  }
+  const refuseIfBlocked = () => {
+    const wait = options.limiter.retryAfterSeconds(address);
+    if (wait > 0) {
+      throw new Problem(
+        'rate-limited',
+        `too many failed authentication attempts from this address; retry in ${wait} s`,
+        { retry_after_seconds: wait },
+        { 'retry-after': String(wait) },
+      );
+    }
+  };
+  refuseIfBlocked();
   if (!token) {
     throw new Problem('unauthorized', 'send Authorization: Bearer <token>', {}, { 'www-authenticate': 'Bearer' });
   }
   const principal = await options.verifier.verify(token);
-  if (!principal) {
+  // Guesses sent in parallel all pass the check above before any lookup ends. Deciding again afterwards means
+  // that once the address is blocked every answer is 429, a good token included: a burst learns no more than
+  // `maxFailures` sequential guesses would.
+  if (principal) refuseIfBlocked();
+  else {
+    refuseIfBlocked();
     options.limiter.recordFailure(address);
     throw new Problem(
       'unauthorized',

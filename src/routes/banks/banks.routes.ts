@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problems } from '../problem.ts';
-import { BankCodeSchema, Instant, security } from '../schemas.ts';
+import { BankCodeSchema, freeText, Instant, security } from '../schemas.ts';
 
 export const resolveManualIntervention = createRoute({
   method: 'post',
@@ -18,7 +18,7 @@ export const resolveManualIntervention = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ note: z.string().trim().min(3).max(1000) })
+            .object({ note: freeText(z.string().trim().min(3).max(1000)) })
             .strict()
             .openapi('ResolveManualInterventionRequest', {
               example: { note: 'bank rotated its host key; new pin deployed' },

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problems } from '../problem.ts';
-import { BankCodeSchema, Instant, IsoDay, MaskedAccount, NullableInstant, security } from '../schemas.ts';
+import { BankCodeSchema, freeText, Instant, IsoDay, MaskedAccount, NullableInstant, security } from '../schemas.ts';
 
 const BatchRef = z
   .string()
@@ -240,7 +240,7 @@ export const redateBatch = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ value_date: IsoDay, note: z.string().max(500).optional() })
+            .object({ value_date: IsoDay, note: freeText(z.string().max(500)).optional() })
             .strict()
             .openapi('RedateRequest', { example: { value_date: '2026-11-27', note: 'bank confirmed next-day run' } }),
         },
@@ -266,7 +266,7 @@ export const cancelBatch = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ reason: z.string().trim().min(3).max(500) })
+            .object({ reason: freeText(z.string().trim().min(3).max(500)) })
             .strict()
             .openapi('CancelBatchRequest', { example: { reason: 'paid by hand at the branch' } }),
         },

@@ -1,6 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { problems } from '../problem.ts';
-import { BankCodeSchema, CursorQuery, IdParam, Instant, LimitQuery, NullableInstant, security } from '../schemas.ts';
+import {
+  BankCodeSchema,
+  CursorQuery,
+  freeText,
+  IdParam,
+  Instant,
+  LimitQuery,
+  NullableInstant,
+  security,
+} from '../schemas.ts';
 
 export const ExceptionSchema = z
   .object({
@@ -79,7 +88,7 @@ export const resolveExceptionRoute = createRoute({
       content: {
         'application/json': {
           schema: z
-            .object({ resolution: z.string().trim().min(3).max(1000) })
+            .object({ resolution: freeText(z.string().trim().min(3).max(1000)) })
             .strict()
             .openapi('ResolveExceptionRequest', {
               example: { resolution: 'bank confirmed the fee deduction; amount corrected in ERP' },

@@ -8,6 +8,7 @@ import { type BankSftp, createBankSftp } from '../../infra/sftp/bank-sftp.ts';
 import { patternRegExp } from '../../infra/sftp/remote-names.ts';
 import { sandboxHostKeyPins } from '../../infra/sftp/sandbox/index.ts';
 import type { BankTransport } from '../ports.ts';
+import { MAX_RECONCILIATION_FILE_BYTES } from '../reconciliation/poll-bank.ts';
 
 export interface SftpTransport extends BankTransport {
   sftpFor(bank: BankConfig): BankSftp;
@@ -17,7 +18,11 @@ export interface SftpTransport extends BankTransport {
 export function createSftpTransport(
   config: Pick<Config, 'sftp' | 'sandbox'>,
   getSecret: (name: string) => Promise<string>,
-  options: { wait?: (ms: number) => Promise<void> } = {},
+  options: {
+    wait?: (ms: number) => Promise<void>;
+    /** Downloads are held in memory: stop past this many bytes (default MAX_RECONCILIATION_FILE_BYTES). */
+    maxDownloadBytes?: number;
+  } = {},
 ): SftpTransport {
   const clients = new Map<string, BankSftp>();
   const sftpFor = (bank: BankConfig): BankSftp => {
@@ -63,7 +68,11 @@ export function createSftpTransport(
           callback();
         },
       });
-      const result = await sftpFor(bank).download(name, { sink });
+      const result = await sftpFor(bank).download(
+        name,
+        { sink },
+        { maxBytes: options.maxDownloadBytes ?? MAX_RECONCILIATION_FILE_BYTES },
+      );
       return { bytes: new Uint8Array(Buffer.concat(chunks)), sha256: result.sha256, durationMs: result.durationMs };
     },
     async healthCheck(bank) {

@@ -2,17 +2,31 @@
  * One reconciliation poll of one bank (RECONCILIATION.POLL): list the download path, take the stable files not
  * seen before, and for each: download (SHA-256 recorded), keep an inbound copy, decrypt+verify, parse, apply in
  * one transaction. A file that fails any step is quarantined with its error and nothing from it is applied; it
- * is remembered by its listing key and SHA-256, so it is not fetched again on every poll.
+ * is remembered by its listing key and SHA-256, so it is not fetched again on every poll. A file listed (or
+ * growing while fetched) over MAX_RECONCILIATION_FILE_BYTES is not fetched at all: left at the bank and raised.
  */
 import type { Kysely } from 'kysely';
 import { isOperationalError } from '../../domain/failure.ts';
-import { FormatParseError, parseReconciliationFile } from '../../domain/formats/index.ts';
+import { FormatParseError, MAX_FILE_BYTES, parseReconciliationFile } from '../../domain/formats/index.ts';
 import type { BankConfig } from '../../infra/config/schema.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';
 import { safeJoin, writeFileAtomically } from '../../infra/storage/local-files.ts';
 import type { BankCrypto, BankTransport, RemoteFile } from '../ports.ts';
 import { type ApplySummary, applyReconciliationFile } from './apply-file.ts';
+
+/**
+ * Largest reconciliation file fetched. Our payment files are at most 10 MB (operations.md) and the bank's answer
+ * is of the same order; a file far larger is not a reconciliation file, and the download is held in memory. It
+ * is left at the bank and raised (`oversized_file`), never fetched.
+ */
+export const MAX_RECONCILIATION_FILE_BYTES = 4 * MAX_FILE_BYTES;
+
+/**
+ * Ceiling on a decrypted reconciliation file (whole-file decryption holds it in memory). The PGP layer's
+ * expansion-ratio limit stops compression bombs; this stops a file that stays just under that ratio.
+ */
+export const MAX_RECONCILIATION_PLAINTEXT_BYTES = 256 * 1024 * 1024;
 
 export interface PollDeps {
   db: Kysely<Database>;
@@ -21,6 +35,8 @@ export interface PollDeps {
   now: () => Date;
   dataDir: string;
   instanceId: string;
+  /** Default MAX_RECONCILIATION_FILE_BYTES. */
+  maxFileBytes?: number;
   /** Records per result, for metrics. */
   onRecords?: (bankCode: string, summary: ApplySummary) => void;
 }
@@ -29,6 +45,8 @@ export interface PollResult {
   bank_code: string;
   applied: Array<{ name: string; summary: ApplySummary }>;
   quarantined: Array<{ name: string; error: string }>;
+  /** Listed but not fetched (too large); left at the bank, raised as an exception. */
+  refused: Array<{ name: string; error: string }>;
   skipped: string[];
   rejectedNames: string[];
 }
@@ -122,6 +140,7 @@ export async function pollBank(
     bank_code: bank.bank_code,
     applied: [],
     quarantined: [],
+    refused: [],
     skipped: [],
     rejectedNames: [],
   };
@@ -141,8 +160,33 @@ export async function pollBank(
       result.skipped.push(file.name);
       continue;
     }
+    const maxBytes = deps.maxFileBytes ?? MAX_RECONCILIATION_FILE_BYTES;
+    const refuse = async (what: string) => {
+      const message = `${file.name} from ${bank.bank_code} ${what}, over the limit of ${maxBytes} bytes: not downloaded`;
+      await raiseException(deps.db, {
+        bank_code: bank.bank_code,
+        kind: 'oversized_file',
+        // one open exception per name while the file stays there, whatever its size on each poll
+        ref: `file:${file.name}`,
+        message,
+        details: { remote_name: file.name, size: file.size, limit: maxBytes },
+      });
+      result.refused.push({ name: file.name, error: `file_too_large: ${message}` });
+    };
+    if (file.size > maxBytes) {
+      await refuse(`is ${file.size} bytes`);
+      continue;
+    }
     const started = deps.now();
-    const download = await deps.transport.download(bank, file.name, signal);
+    let download: Awaited<ReturnType<BankTransport['download']>>;
+    try {
+      download = await deps.transport.download(bank, file.name, signal);
+    } catch (error) {
+      // listed under the limit, but more arrived (still being written, or a server that lies): same refusal
+      if (!isOperationalError(error) || error.code !== 'too_large') throw error;
+      await refuse(`grew past the limit while downloading (listed at ${file.size} bytes)`);
+      continue;
+    }
     await deps.db
       .insertInto('transfers')
       .values({

@@ -13,14 +13,23 @@ export interface AuditEntry {
   result: string;
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold NUL; a request path carrying one (`/batches/%00…`) would otherwise make
+ * the insert fail and the attempt vanish from the log. It is kept visible as the six characters `\u0000`.
+ */
+const visibleNul = (text: string) => text.replaceAll('\u0000', '\\u0000');
+
 export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
   await db
     .insertInto('audit_log')
     .values({
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      details: JSON.stringify(entry.details ?? {}),
+      actor: visibleNul(entry.actor),
+      action: visibleNul(entry.action),
+      target: entry.target === null ? null : visibleNul(entry.target),
+      // jsonb refuses the escape \u0000 as well
+      details: JSON.stringify(entry.details ?? {}, (_key, value) =>
+        typeof value === 'string' ? visibleNul(value) : value,
+      ),
       result: entry.result,
     })
     .execute();

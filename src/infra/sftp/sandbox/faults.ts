@@ -11,6 +11,9 @@
  *   files as they land, temp names included) -> the size check finds nothing: `no_such_path` (backoff);
  * - `legacyAlgorithmsOnly`: only diffie-hellman-group14-sha1 / ssh-rsa offered -> `handshake_failed` (backoff)
  *   unless the bank config enables those algorithms for that bank.
+ * - `hostileNames`: every directory listing also offers these names (as 64-byte regular files), names no
+ *   file system would hold (`../x`, `/etc/passwd`, NUL): a compromised or hostile bank server. The client
+ *   reports them as rejected names and never asks for them (tested in test/security/remote-names.test.ts).
  */
 export interface SandboxFaults {
   refuseConnections?: boolean;
@@ -19,6 +22,7 @@ export interface SandboxFaults {
   refuseRenameOverExisting?: boolean;
   moveAwayOnArrival?: boolean;
   legacyAlgorithmsOnly?: boolean;
+  hostileNames?: string[];
 }
 
 export const LEGACY_ALGORITHMS = {

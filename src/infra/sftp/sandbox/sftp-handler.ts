@@ -180,6 +180,14 @@ export function serveSftp(sftp: SFTPWrapper, ctx: SftpHandlerContext): void {
       const entries: FileEntry[] = [];
       const done = () => {
         dir.done = true;
+        for (const name of ctx.faults().hostileNames ?? []) {
+          const now = Math.floor(Date.now() / 1000);
+          entries.push({
+            filename: name,
+            longname: name,
+            attrs: { mode: 0o100644, uid: 0, gid: 0, size: 64, atime: now, mtime: now - 3600 },
+          });
+        }
         if (entries.length === 0) return sftp.status(reqId, STATUS_CODE.EOF);
         sftp.name(reqId, entries);
       };
