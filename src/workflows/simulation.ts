@@ -30,6 +30,8 @@ export async function startSimulation(options: {
   start: Date;
   instanceId?: string;
   telemetry?: Telemetry;
+  /** Several instances on one database: their per-bank leases (real time, see bank-leases.ts). */
+  bankLeases?: { ttlMs?: number; renewMs?: number };
 }): Promise<Simulation> {
   let current = options.start;
   const clock = new SimulatedClock();
@@ -45,6 +47,7 @@ export async function startSimulation(options: {
     // the bank answers `reconciliation_delay_seconds` of simulated time after a file arrives
     sandboxSchedule: (delay, task) => clock.setTimeout(task, delay),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.bankLeases ? { bankLeases: options.bankLeases } : {}),
   });
 
   async function sandboxSettled(): Promise<boolean> {
