@@ -47,6 +47,8 @@ export interface ClockContext {
 /** A tick whose dispatch failed on a database error is tried this often, FIRE_RETRY_MS apart. */
 const FIRE_ATTEMPTS = 3;
 const FIRE_RETRY_MS = 30_000;
+/** How late an instant may still fire when the clock was busy dispatching the one before it. */
+const LATE_TICK_MS = 15 * 60_000;
 
 interface FireResult {
   leader: boolean;
@@ -93,7 +95,14 @@ export function createClockMachine(deps: ClockMachineDeps) {
     },
     actions: {
       planNext: assign({
-        due: ({ context }) => nextDue(deps.schedule, Math.max(now(), context.lastFiredAt ?? 0), deps.calendar()),
+        // From the last instant fired, not from now: an instant that fell due while the previous one was still
+        // being dispatched (slow database) fires late instead of being skipped. Far behind (a stalled process),
+        // planning starts from now: what was missed then is the catch-up's decision, not a burst of late ticks.
+        due: ({ context }) => {
+          const last = context.lastFiredAt;
+          const from = last !== null && now() - last <= LATE_TICK_MS ? last : Math.max(now(), last ?? 0);
+          return nextDue(deps.schedule, from, deps.calendar());
+        },
       }),
       recordFire: assign(({ context }, result: FireResult) => ({
         leader: result.leader,

@@ -62,6 +62,8 @@ export async function startSimulation(options: {
     let quiet = 0;
     for (let round = 0; round < 2000; round++) {
       await ops.idle();
+      // timers due now (an instant the clock fires late, after a slow dispatch) run without time moving on
+      clock.increment(0);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const view = await ops.refreshInspection();
       const working = view.banks.some((b) => b.activity === 'busy' || b.activity === 'checking');
