@@ -5,8 +5,9 @@
  * service's own code path: `startOperations` (bank actors, per-bank leases, semaphore of
  * `max_concurrent_banks`), an operator-triggered payment run, done when every batch is `uploaded`.
  *
- *   npx tsx bench/e2e.ts     (BENCH_DATABASE_URL: default a fresh database on postgres://postgres@127.0.0.1:5432;
- *                              BENCH_E2E_PER_BANK=5000, BENCH_E2E_ROUNDS=1)
+ *   npx tsx bench/e2e.ts   (BENCH_DATABASE_URL: the server, default postgres://postgres@127.0.0.1:5432/postgres,
+ *                            on which a fresh database is created per round and dropped; BENCH_E2E_PER_BANK=5000,
+ *                            BENCH_E2E_ROUNDS=2: the first, cold round is the figure; later ones the warm line)
  *
  * Set-up (sshd servers, keys, 25,000 invoices) is not timed. The stage lines split the total by where the work
  * went: each stage's share of the summed per-bank busy time (trace spans: build = batch building less file
@@ -58,18 +59,20 @@ class SpanTimes implements SpanProcessor {
   async shutdown() {}
 }
 
+/** A fresh database on the server of BENCH_DATABASE_URL (as bench/api.ts), dropped afterwards. */
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, drop: async () => {} };
-  const base = 'postgres://postgres@127.0.0.1:5432/postgres';
+  const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const name = `bench_e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
+  const admin = new pg.Client({ connectionString: server });
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
+  const url = new URL(server);
+  url.pathname = `/${name}`;
   return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    url: url.toString(),
     drop: async () => {
-      const c = new pg.Client({ connectionString: base });
+      const c = new pg.Client({ connectionString: server });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
@@ -79,15 +82,16 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
 
 export async function run(): Promise<void> {
   const perBank = Number(process.env.BENCH_E2E_PER_BANK ?? 5000);
-  const rounds = Number(process.env.BENCH_E2E_ROUNDS ?? 1);
+  const rounds = Number(process.env.BENCH_E2E_ROUNDS ?? 2);
   const spans = new SpanTimes();
   const tracing = await startTracing({ serviceName: 'bench-e2e', spanProcessors: [spans] });
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
   const servers: SshdHandle[] = [];
-  const best: { total: number; stages: Record<Stage, number> } = {
+  const cold: { total: number; stages: Record<Stage, number> } = {
     total: Number.POSITIVE_INFINITY,
     stages: { build: 0, generate: 0, 'encrypt+sign': 0, upload: 0, record: 0 },
   };
+  let warm = Number.POSITIVE_INFINITY;
   let transactions = 0;
   let bytes = 0;
   try {
@@ -181,9 +185,13 @@ export async function run(): Promise<void> {
             record: spans.get('batch.record'),
           };
           const sum = STAGES.reduce((s, k) => s + busy[k], 0);
-          if (total < best.total) {
-            best.total = total;
-            for (const k of STAGES) best.stages[k] = (total * busy[k]) / sum;
+          // the first round is the figure (a service runs its payment run once a morning: keys, connections and
+          // code all cold); later rounds only show what warm caches give
+          if (round === 0) {
+            cold.total = total;
+            for (const k of STAGES) cold.stages[k] = (total * busy[k]) / sum;
+          } else {
+            warm = Math.min(warm, total);
           }
           const sent = await database.db
             .selectFrom('transfers')
@@ -210,9 +218,10 @@ export async function run(): Promise<void> {
   process.stderr.write(
     `e2e: ${transactions} transactions, ${(bytes / 1024 / 1024).toFixed(1)} MB uploaded; ${cpus().length} cpus, load ${load1!.toFixed(2)}\n`,
   );
-  console.log(`e2e total: ${best.total.toFixed(2)} s`);
-  for (const k of STAGES) console.log(`e2e stage ${k}: ${best.stages[k].toFixed(2)} s`);
-  console.log(`e2e throughput: ${Math.round(transactions / best.total)} transactions/s`);
+  console.log(`e2e total: ${cold.total.toFixed(2)} s`);
+  for (const k of STAGES) console.log(`e2e stage ${k}: ${cold.stages[k].toFixed(2)} s`);
+  if (Number.isFinite(warm)) console.log(`e2e total warm (best later round): ${warm.toFixed(2)} s`);
+  console.log(`e2e throughput: ${Math.round(transactions / cold.total)} transactions/s`);
 }
 
 run().catch((error) => {
