@@ -245,3 +245,29 @@ describe('a clock whose dispatch is slow', () => {
     expect(health.filter((t) => t >= '09:05')).toEqual(['09:05:00', '09:10:00']);
   });
 });
+
+describe('a clock with per-bank leases', () => {
+  it('dispatches the per-bank ticks of the banks it holds even when it is not the leader, and no global tick', async () => {
+    const clock = new SimulatedClock();
+    clock.set(taipeiInstant('2026-11-26', '05:58').getTime());
+    const log: Array<Tick & { at: number; by: string }> = [];
+    const inner = memoryTickLog();
+    const machine = createClockMachine({
+      schedule,
+      calendar: () => calendar,
+      ticks: { isLeader: async () => false, claim: inner.claim },
+      dispatch: (tick) => void log.push({ ...tick, at: clock.now(), by: 'b' }),
+      time: clock,
+      expand: (tick) =>
+        tick.event === 'HEALTH.CHECK'
+          ? { global: false, perBank: [{ ...tick, key: `${tick.key}:mega`, bankCode: 'mega' }] }
+          : { global: true, perBank: [] },
+    });
+    const actor = createActor(machine, { clock }).start();
+    await runUntil([actor], clock, taipeiInstant('2026-11-26', '06:01').getTime());
+    actor.stop();
+    const at6 = log.filter((t) => taipeiTime(t.scheduledAt) === '06:00:00').map((t) => [t.key, t.bankCode]);
+    // 06:00 is also PAYMENTS.GENERATE: the leader's, not ours
+    expect(at6).toEqual([['HEALTH.CHECK:mega', 'mega']]);
+  });
+});
