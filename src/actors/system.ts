@@ -99,6 +99,8 @@ export interface ClockInspection {
   running: boolean;
   leader: boolean;
   dispatched: number;
+  /** Claiming and dispatching ticks right now (the simulation waits for it before moving time on). */
+  busy: boolean;
   /** The next occurrence of every scheduled event (business days and windows applied). */
   next: Array<{ key: string; event: TickEvent; at: Date }>;
 }
@@ -403,6 +405,9 @@ export function createActorSystem(options: ActorSystemOptions): ActorSystem {
         clock: {
           running: clockActor !== null,
           leader: clockContext?.leader ?? false,
+          busy: clockActor
+            ? ['firing', 'catchingUp'].some((state) => clockActor!.getSnapshot().matches(state as never))
+            : false,
           dispatched: clockContext?.dispatched ?? 0,
           next,
         },

@@ -67,7 +67,7 @@ export async function startSimulation(options: {
       await new Promise((resolve) => setTimeout(resolve, 5));
       const view = await ops.refreshInspection();
       const working = view.banks.some((b) => b.activity === 'busy' || b.activity === 'checking');
-      const done = !working && view.concurrency.inUse === 0 && (await sandboxSettled());
+      const done = !working && !view.clock.busy && view.concurrency.inUse === 0 && (await sandboxSettled());
       quiet = done ? quiet + 1 : 0;
       // two quiet looks in a row: work that a finished step queued has had its chance to start
       if (quiet >= 2) {

@@ -219,10 +219,20 @@ describe.skipIf(!TEST_DATABASE_URL)('three instances on one PostgreSQL for a bus
     const count = (event: string) => ticks.filter((t) => t.event === event).length;
     expect(count('PAYMENTS.GENERATE')).toBe(1);
     expect(count('REPORT.DAILY')).toBe(1);
-    // 05:05 … 20:00 every 5 minutes, for every bank, whoever held it
+    const missing = (event: string, from: string, to: string, everyMs: number) => {
+      const seen = new Set(ticks.filter((t) => t.event === event).map((t) => t.scheduled_at.getTime()));
+      const out: string[] = [];
+      for (let x = at(from).getTime(); x <= at(to).getTime(); x += everyMs) {
+        if (!seen.has(x)) out.push(new Date(x).toISOString());
+      }
+      return out;
+    };
     for (const code of bankCodes) {
+      // every 5 minutes 05:05 … 20:00 and every 30 minutes 08:00 … 18:00, whoever held the bank at the time
+      expect(missing(`HEALTH.CHECK:${code}`, '05:05', '20:00', STEP_MS), code).toEqual([]);
       expect(count(`HEALTH.CHECK:${code}`), code).toBe(180);
-      expect(count(`RECONCILIATION.POLL:${code}`), code).toBe(21); // 08:00 … 18:00 every 30 minutes
+      expect(missing(`RECONCILIATION.POLL:${code}`, '08:00', '18:00', 6 * STEP_MS), code).toEqual([]);
+      expect(count(`RECONCILIATION.POLL:${code}`), code).toBe(21);
       expect(count(`BANK.CUTOFF:${code}`), code).toBe(1);
     }
     // and each was actually acted on once: one stored daily report
