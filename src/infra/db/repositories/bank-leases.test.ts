@@ -48,6 +48,10 @@ describe('bank leases', () => {
     expect(after[cBank]).not.toBe('c');
     expect(Object.values(after).filter((o) => o === 'c')).toEqual([]);
     expect(new Set(Object.values(after))).toEqual(new Set(['a', 'b']));
+    // long gone, c leaves the list of instances
+    await round('a', 12 + 10 * 30 + 1);
+    const instances = await handle.db.selectFrom('service_instances').select('instance_id').execute();
+    expect(instances.map((i) => i.instance_id).sort()).toEqual(['a', 'b']);
   });
 
   it('give every lease back on a clean stop, for the others to take at once', async () => {

@@ -44,6 +44,8 @@ export async function balanceLeases(
       .values(bankCodes.map((bank_code) => ({ bank_code, expires_at: FREE })))
       .onConflict((oc) => oc.column('bank_code').doNothing())
       .execute();
+    // Instances gone for long (instance ids are per process by default) leave the list.
+    await trx.deleteFrom('service_instances').where('heartbeat_at', '<', sql<Date>`${now} - ${ttl} * 10`).execute();
     const live = await trx
       .selectFrom('service_instances')
       .select((eb) => eb.fn.countAll<string>().as('n'))
