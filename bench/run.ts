@@ -5,11 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL = ['formats', 'sftp', 'pgp', 'api'];
+const ALL = ['formats', 'sftp', 'pgp', 'e2e', 'api'];
 
 /** Targets from the issues: figure name pattern -> target text and check. */
 const TARGETS: Array<{ match: RegExp; target: string; ok: (value: number) => boolean }> = [
@@ -20,6 +21,7 @@ const TARGETS: Array<{ match: RegExp; target: string; ok: (value: number) => boo
   { match: /pgp.*peak RSS/i, target: '< 200 MB', ok: (v) => v < 200 },
   { match: /p99/, target: '< 50 ms', ok: (v) => v < 50 },
   { match: /health.*req/, target: '> 5,000 req/s', ok: (v) => v > 5000 },
+  { match: /^e2e total/, target: '< 10 s', ok: (v) => v < 10 },
 ];
 
 interface Row {
@@ -52,6 +54,12 @@ function runOne(name: string): Promise<{ rows: Row[]; code: number }> {
   });
 }
 
+/** The BENCH_* settings of this invocation, so the command in the report reproduces it. */
+function benchEnv(): string {
+  const set = Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_'));
+  return set.map(([k, v]) => `${k}=${k.endsWith('DATABASE_URL') ? '…' : v} `).join('');
+}
+
 async function main() {
   const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const names = requested.length > 0 ? requested : ALL.filter((n) => existsSync(join(here, `${n}.ts`)));
@@ -61,29 +69,49 @@ async function main() {
     process.exit(2);
   }
   const all: Row[] = [];
-  let failed = 0;
+  const failures: string[] = [];
+  const startedAt = new Date();
+  const loadBefore = loadavg();
   for (const name of names) {
     process.stdout.write(`== bench ${name}\n`);
     const { rows, code } = await runOne(name);
     all.push(...rows);
-    if (code !== 0) failed++;
+    if (code !== 0) failures.push(`${name} (exit ${code})`);
   }
+  const loadAfter = loadavg();
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  const cell = (r: Row) => {
+    const target = TARGETS.find((t) => t.match.test(r.name));
+    const verdict = target ? (target.ok(r.value) ? 'pass' : '**fail**') : '';
+    return `| ${r.bench} | ${r.name} | ${r.value} | ${r.unit} | ${target?.target ?? ''} | ${verdict} |`;
+  };
+  const figures = all.filter((r) => !r.name.startsWith('ratio '));
+  const ratios = all.filter((r) => r.name.startsWith('ratio '));
   const lines = [
     '# Benchmark results',
     '',
-    `Run ${new Date().toISOString()} on ${process.platform}/${process.arch}, Node ${process.version}; \`npm run bench -- ${names.join(' ')}\`.`,
+    `- date: ${startedAt.toISOString()} (took ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s)`,
+    `- command: \`${benchEnv()}npm run bench -- ${names.join(' ')}\``,
+    `- machine: ${cpus().length} cpus (${cpus()[0]?.model ?? 'unknown'}), ${process.platform}/${process.arch}, Node ${process.version}`,
+    `- load average (1 / 5 / 15 min): ${load(loadBefore)} before, ${load(loadAfter)} after (the machine is shared: figures under load are lower bounds)`,
+    ...(failures.length > 0 ? [`- **failed**: ${failures.join(', ')}`] : []),
     '',
-    '| bench | figure | value | unit | target | met |',
+    '## Figures',
+    '',
+    '| bench | figure | value | unit | target | result |',
     '|---|---|---|---|---|---|',
-    ...all.map((r) => {
-      const target = TARGETS.find((t) => t.match.test(r.name));
-      return `| ${r.bench} | ${r.name} | ${r.value} | ${r.unit} | ${target?.target ?? ''} | ${target ? (target.ok(r.value) ? 'yes' : 'no') : ''} |`;
-    }),
+    ...figures.map(cell),
+    '',
+    '## Comparisons (ours / theirs, measured in this same invocation: OpenSSH `sftp`, the `gpg` CLI)',
+    '',
+    '| bench | comparison | ratio | unit | target | result |',
+    '|---|---|---|---|---|---|',
+    ...ratios.map(cell),
     '',
   ];
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'latest.md'), lines.join('\n'));
-  process.exit(failed > 0 ? 1 : 0);
+  process.exit(failures.length > 0 ? 1 : 0);
 }
 
 main();

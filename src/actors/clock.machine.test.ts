@@ -237,3 +237,65 @@ describe('two clock actors on one database', () => {
     }
   });
 });
+
+describe('a clock whose dispatch is slow', () => {
+  it('fires an instant that fell due while the previous one was still being claimed, instead of skipping it', async () => {
+    const clock = new SimulatedClock();
+    clock.set(taipeiInstant('2026-11-26', '09:02').getTime());
+    const log: Array<Tick & { at: number; by: string }> = [];
+    const inner = memoryTickLog();
+    let release: (() => void) | null = null;
+    // the 09:05 health check's claim hangs (a slow database) until the clock has moved past 09:10
+    const ticks: TickLog = {
+      isLeader: inner.isLeader,
+      claim: async (tick) => {
+        if (tick.key === 'HEALTH.CHECK' && taipeiTime(tick.scheduledAt) === '09:05:00') {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+        return inner.claim(tick);
+      },
+    };
+    const actor = startClock(clock, ticks, log);
+    await waitFor(actor, (s) => s.matches('waiting'));
+    clock.set(taipeiInstant('2026-11-26', '09:05').getTime());
+    await waitFor(actor, (s) => s.matches('firing'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.set(taipeiInstant('2026-11-26', '09:11').getTime());
+    (release as (() => void) | null)?.();
+    // the late instant is due at once: a zero delay, which a SimulatedClock runs on its next move
+    await waitFor(actor, (s) => s.matches('waiting'));
+    clock.increment(0);
+    await settled(actor, clock);
+    actor.stop();
+    const health = log.filter((t) => t.key === 'HEALTH.CHECK').map((t) => taipeiTime(t.scheduledAt));
+    expect(health.filter((t) => t >= '09:05')).toEqual(['09:05:00', '09:10:00']);
+  });
+});
+
+describe('a clock with per-bank leases', () => {
+  it('dispatches the per-bank ticks of the banks it holds even when it is not the leader, and no global tick', async () => {
+    const clock = new SimulatedClock();
+    clock.set(taipeiInstant('2026-11-26', '05:58').getTime());
+    const log: Array<Tick & { at: number; by: string }> = [];
+    const inner = memoryTickLog();
+    const machine = createClockMachine({
+      schedule,
+      calendar: () => calendar,
+      ticks: { isLeader: async () => false, claim: inner.claim },
+      dispatch: (tick) => void log.push({ ...tick, at: clock.now(), by: 'b' }),
+      time: clock,
+      expand: (tick) =>
+        tick.event === 'HEALTH.CHECK'
+          ? { global: false, perBank: [{ ...tick, key: `${tick.key}:mega`, bankCode: 'mega' }] }
+          : { global: true, perBank: [] },
+    });
+    const actor = createActor(machine, { clock }).start();
+    await runUntil([actor], clock, taipeiInstant('2026-11-26', '06:01').getTime());
+    actor.stop();
+    const at6 = log.filter((t) => taipeiTime(t.scheduledAt) === '06:00:00').map((t) => [t.key, t.bankCode]);
+    // 06:00 is also PAYMENTS.GENERATE: the leader's, not ours
+    expect(at6).toEqual([['HEALTH.CHECK:mega', 'mega']]);
+  });
+});

@@ -24,6 +24,11 @@ export interface ClockMachineDeps {
   dispatch: TickHandler;
   time: TimeSource;
   onError?: (where: string, error: unknown) => void;
+  /**
+   * Per-bank leases: which part of a tick is global (the leader's) and which per-bank ticks this instance
+   * dispatches for the banks it holds, leader or not. Absent: every tick is global.
+   */
+  expand?: (tick: Tick) => { global: boolean; perBank: Tick[] };
 }
 
 export type ClockEvent = { type: 'CALENDAR.CHANGED' };
@@ -54,19 +59,25 @@ export function createClockMachine(deps: ClockMachineDeps) {
   const now = () => deps.time.now();
   const report = (where: string, error: unknown) => deps.onError?.(where, error);
 
-  /** Leader check, then claim-and-dispatch each tick; a tick someone else claimed is skipped. */
+  /**
+   * Leader check, then claim-and-dispatch each tick (global ones by the leader only; per-bank ones by the bank's
+   * lease holder); a tick someone else claimed is skipped.
+   */
   async function fire(ticks: Tick[], signal: AbortSignal): Promise<FireResult> {
     const leader = await deps.ticks.isLeader();
-    if (!leader) return { leader, dispatched: 0 };
+    if (!leader && !deps.expand) return { leader, dispatched: 0 };
     let dispatched = 0;
     for (const tick of ticks) {
-      if (signal.aborted) break;
-      if (!(await deps.ticks.claim(tick))) continue;
-      dispatched++;
-      // The work a tick starts (a payment run) may take minutes: the clock does not wait for it.
-      Promise.resolve()
-        .then(() => deps.dispatch(tick))
-        .catch((error) => report(`dispatch ${tick.key}`, error));
+      const { global, perBank } = deps.expand ? deps.expand(tick) : { global: true, perBank: [] };
+      for (const one of [...(global && leader ? [tick] : []), ...perBank]) {
+        if (signal.aborted) break;
+        if (!(await deps.ticks.claim(one))) continue;
+        dispatched++;
+        // The work a tick starts (a payment run) may take minutes: the clock does not wait for it.
+        Promise.resolve()
+          .then(() => deps.dispatch(one))
+          .catch((error) => report(`dispatch ${one.key}`, error));
+      }
     }
     return { leader, dispatched };
   }

@@ -108,3 +108,8 @@ export interface TimerClock {
   setTimeout(fn: () => void, timeout: number): unknown;
   clearTimeout(id: unknown): void;
 }
+
+/** Per-bank leases (several instances on one database): an instance works only for the banks it holds. */
+export interface BankLeases {
+  holds(bankCode: string): boolean;
+}

@@ -19,6 +19,7 @@ import { nextOccurrence, type Schedule, type Tick, type TickEvent } from '../dom
 import { type BankMachine, createBankMachine, type WorkItem } from './bank.machine.ts';
 import { type ClockMachine, createClockMachine } from './clock.machine.ts';
 import type {
+  BankLeases,
   BankObserver,
   BankStore,
   BankWork,
@@ -60,7 +61,16 @@ export interface ActorSystemOptions {
   time?: TimeSource;
   /** XState's timer source (SimulatedClock in tests). */
   clock?: TimerClock;
+  /**
+   * Several instances on one database: per-bank ticks (health, poll, retry, cutoff) are dispatched by the
+   * holder of the bank's lease, one dispatch-log row per bank (`RECONCILIATION.POLL:mega`). Absent: the leader
+   * dispatches everything to all banks.
+   */
+  leases?: BankLeases;
 }
+
+/** Events that are work for each bank; with leases each bank's holder dispatches its own. */
+const PER_BANK_EVENTS = new Set<TickEvent>(['HEALTH.CHECK', 'RECONCILIATION.POLL', 'RETRY.PROCESS']);
 
 export interface BankInspection {
   bankCode: string;
@@ -89,6 +99,8 @@ export interface ClockInspection {
   running: boolean;
   leader: boolean;
   dispatched: number;
+  /** Claiming and dispatching ticks right now (the simulation waits for it before moving time on). */
+  busy: boolean;
   /** The next occurrence of every scheduled event (business days and windows applied). */
   next: Array<{ key: string; event: TickEvent; at: Date }>;
 }
@@ -212,9 +224,14 @@ export function createActorSystem(options: ActorSystemOptions): ActorSystem {
         schedule: options.schedule,
         calendar: options.calendar,
         ticks: options.ticks,
-        dispatch: (tick) => route(tick),
+        // with leases, the global part of a per-bank event is only what onTick does with it (run recovery)
+        dispatch: (tick) =>
+          options.leases && PER_BANK_EVENTS.has(tick.event) && !tick.bankCode
+            ? Promise.resolve(options.onTick?.(tick))
+            : route(tick),
         time,
         onError: report,
+        ...(options.leases ? { expand } : {}),
       }),
       { clock },
     );
@@ -233,20 +250,36 @@ export function createActorSystem(options: ActorSystemOptions): ActorSystem {
     actor.start();
   }
 
-  function sendToBanks(make: () => Parameters<BankActor['send']>[0]): void {
-    for (const slot of slots.values()) slot.actor?.send(make());
+  function expand(tick: Tick): { global: boolean; perBank: Tick[] } {
+    const leases = options.leases!;
+    if (tick.event === 'BANK.CUTOFF') {
+      return { global: false, perBank: tick.bankCode && leases.holds(tick.bankCode) ? [tick] : [] };
+    }
+    if (!PER_BANK_EVENTS.has(tick.event)) return { global: true, perBank: [] };
+    const perBank = [...slots.keys()]
+      .filter((code) => leases.holds(code))
+      .map((code) => ({ ...tick, key: `${tick.key}:${code}`, bankCode: code }));
+    // RETRY.PROCESS also recovers abandoned payment runs (onTick): that part stays with the leader
+    return { global: tick.event === 'RETRY.PROCESS', perBank };
+  }
+
+  /** To one bank when the tick names it, else to every bank. */
+  function sendToBanks(make: () => Parameters<BankActor['send']>[0], bankCode?: string): void {
+    for (const slot of slots.values()) {
+      if (bankCode === undefined || slot.bank.bankCode === bankCode) slot.actor?.send(make());
+    }
   }
 
   async function route(tick: Tick): Promise<void> {
     switch (tick.event) {
       case 'HEALTH.CHECK':
-        sendToBanks(() => ({ type: 'WORK', item: { kind: 'health' } }));
+        sendToBanks(() => ({ type: 'WORK', item: { kind: 'health' } }), tick.bankCode);
         break;
       case 'RECONCILIATION.POLL':
-        sendToBanks(() => ({ type: 'WORK', item: { kind: 'poll' } }));
+        sendToBanks(() => ({ type: 'WORK', item: { kind: 'poll' } }), tick.bankCode);
         break;
       case 'RETRY.PROCESS':
-        sendToBanks(() => ({ type: 'RETRY.PROCESS' }));
+        sendToBanks(() => ({ type: 'RETRY.PROCESS' }), tick.bankCode);
         break;
       case 'BANK.CUTOFF':
         if (tick.bankCode && slots.has(tick.bankCode)) {
@@ -372,6 +405,9 @@ export function createActorSystem(options: ActorSystemOptions): ActorSystem {
         clock: {
           running: clockActor !== null,
           leader: clockContext?.leader ?? false,
+          busy: clockActor
+            ? ['firing', 'catchingUp'].some((state) => clockActor!.getSnapshot().matches(state as never))
+            : false,
           dispatched: clockContext?.dispatched ?? 0,
           next,
         },

@@ -30,6 +30,7 @@ import type { Telemetry } from '../infra/telemetry/metrics.ts';
 import { withSpan } from '../infra/telemetry/tracing.ts';
 import { ActionRefused, type MonitorPorts, type SystemSnapshot, type TestConnectionReport } from '../routes/ports.ts';
 import { createSftpTransport, type SftpTransport } from './adapters/sftp-transport.ts';
+import { type BankLeaseKeeper, createBankLeaseKeeper } from './bank-leases.ts';
 import { observeTransport } from './observed-transport.ts';
 import { buildBatchesForBank } from './payment-run/build-batches.ts';
 import { type DeliverDeps, deliverBatch, raiseCutoffMissed } from './payment-run/deliver-batch.ts';
@@ -66,11 +67,15 @@ export interface OperationsOptions {
   abandonRunAfterMs?: number;
   /** Metrics: transfers, connection attempts, reconciliation results. */
   telemetry?: Telemetry;
+  /** Per-bank leases: how long one lasts without renewal and how often it is renewed (defaults 30 s / 10 s). */
+  bankLeases?: { ttlMs?: number; renewMs?: number };
 }
 
 export interface Operations {
   config: Config;
   system: ActorSystem;
+  /** The banks this instance works for (per-bank leases shared through the database). */
+  leases: BankLeaseKeeper;
   secrets: SecretStore;
   crypto: PgpBankCrypto;
   transport: SftpTransport;
@@ -244,6 +249,45 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
 
   const runs = new Set<Promise<unknown>>();
   let system!: ActorSystem;
+  let systemStarted = false;
+  /** Batches handed to this instance's bank actors and not yet delivered (not handed twice). */
+  const submitted = new Map<number, string>();
+
+  function submitUpload(bankCode: string, batchId: number, valueDate: string) {
+    if (submitted.has(batchId)) return;
+    submitted.set(batchId, bankCode);
+    system.upload(bankCode, { batchId, valueDate });
+  }
+
+  /** Hands the held banks' undelivered batches (built by any instance, or left by a dead one) to their actors. */
+  async function submitUndelivered(banks: string[]) {
+    const waiting = await undeliveredBatches(db);
+    const stillWaiting = new Set(waiting.map((b) => b.id));
+    for (const id of submitted.keys()) if (!stillWaiting.has(id)) submitted.delete(id);
+    for (const batch of waiting) {
+      if (banks.includes(batch.bank_code)) submitUpload(batch.bank_code, batch.id, batch.value_date);
+    }
+  }
+
+  const leases = createBankLeaseKeeper({
+    db,
+    instanceId,
+    bankCodes: activeBanks.map((b) => b.bank_code),
+    ...(options.bankLeases ?? {}),
+    track: (work) => track(work),
+    onError: (error) => logger.warn({ err: error }, 'bank leases not renewed'),
+    async onRound(round) {
+      if (round.acquired.length > 0 || round.released.length > 0) {
+        logger.info(
+          { acquired: round.acquired, released: round.released, held: round.held, instances: round.liveInstances },
+          'bank leases changed',
+        );
+      }
+      // a bank given away: its batches are the new holder's to hand over
+      for (const [id, bank] of submitted) if (round.released.includes(bank)) submitted.delete(id);
+      if (systemStarted) await submitUndelivered(round.held);
+    },
+  });
 
   const paymentRunDeps: PaymentRunDeps = {
     db,
@@ -252,12 +296,14 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     instanceId,
     ...(options.abandonRunAfterMs ? { abandonAfterMs: options.abandonRunAfterMs } : {}),
     deliver: async (bank: BankConfig, batchId: number) => {
+      // Another instance holds the bank: it finds the batch in the ledger on its next lease round.
+      if (!leases.holds(bank.bank_code)) return;
       const batch = await db
         .selectFrom('payment_batches')
         .select('value_date')
         .where('id', '=', batchId)
         .executeTakeFirstOrThrow();
-      system.upload(bank.bank_code, { batchId, valueDate: batch.value_date });
+      submitUpload(bank.bank_code, batchId, batch.value_date);
     },
   };
 
@@ -355,6 +401,9 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
 
   const leadership = createLeadership(db, database.kind);
   stopSteps.push(async () => leadership.release());
+  // the first round before the clock starts, so the catch-up knows which banks are ours
+  await leases.start();
+  stopSteps.push(() => leases.stop());
   system = createActorSystem({
     banks: activeBanks.map((b) => ({ bankCode: b.bank_code, cutoffTime: b.cutoff_time })),
     work: bankWork,
@@ -378,6 +427,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     maxConcurrentBanks: config.max_concurrent_banks,
     time: { now: () => now().getTime() },
     ...(options.clock ? { clock: options.clock as TimerClock } : {}),
+    leases,
     observer: {
       onBreakerChange(bankCode, state, reason) {
         const level = state === 'closed' ? 'info' : 'warn';
@@ -412,13 +462,11 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   if (options.startClock !== false) await system.start();
   stopSteps.unshift(() => system.stop());
 
-  // Runs and batches left mid-way by a previous process are resumed from the ledger.
+  // Runs and batches left mid-way by a previous process are resumed from the ledger (batches by their bank's
+  // lease holder).
+  systemStarted = true;
   await track(recoverRuns());
-  for (const batch of await undeliveredBatches(db)) {
-    if (bankByCode.get(batch.bank_code)?.active) {
-      system.upload(batch.bank_code, { batchId: batch.id, valueDate: batch.value_date });
-    }
-  }
+  await submitUndelivered(leases.held());
 
   let inspection: SystemInspection | null = null;
   const refreshInspection = async () => {
@@ -532,7 +580,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
           runId: null,
           now: now(),
         });
-        for (const b of built.batches) system.upload(bank.bank_code, { batchId: b.id, valueDate: newValueDate });
+        for (const b of built.batches) submitUpload(bank.bank_code, b.id, newValueDate);
       } catch (error) {
         if (error instanceof BatchActionRefused) throw new ActionRefused(error.reason, error.message);
         throw error;
@@ -552,6 +600,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   return {
     config,
     system,
+    leases,
     secrets,
     crypto,
     transport,

@@ -30,6 +30,8 @@ export async function startSimulation(options: {
   start: Date;
   instanceId?: string;
   telemetry?: Telemetry;
+  /** Several instances on one database: their per-bank leases (real time, see bank-leases.ts). */
+  bankLeases?: { ttlMs?: number; renewMs?: number };
 }): Promise<Simulation> {
   let current = options.start;
   const clock = new SimulatedClock();
@@ -45,6 +47,7 @@ export async function startSimulation(options: {
     // the bank answers `reconciliation_delay_seconds` of simulated time after a file arrives
     sandboxSchedule: (delay, task) => clock.setTimeout(task, delay),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    ...(options.bankLeases ? { bankLeases: options.bankLeases } : {}),
   });
 
   async function sandboxSettled(): Promise<boolean> {
@@ -59,10 +62,12 @@ export async function startSimulation(options: {
     let quiet = 0;
     for (let round = 0; round < 2000; round++) {
       await ops.idle();
+      // timers due now (an instant the clock fires late, after a slow dispatch) run without time moving on
+      clock.increment(0);
       await new Promise((resolve) => setTimeout(resolve, 5));
       const view = await ops.refreshInspection();
       const working = view.banks.some((b) => b.activity === 'busy' || b.activity === 'checking');
-      const done = !working && view.concurrency.inUse === 0 && (await sandboxSettled());
+      const done = !working && !view.clock.busy && view.concurrency.inUse === 0 && (await sandboxSettled());
       quiet = done ? quiet + 1 : 0;
       // two quiet looks in a row: work that a finished step queued has had its chance to start
       if (quiet >= 2) {

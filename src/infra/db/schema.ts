@@ -238,6 +238,20 @@ export interface TickDispatchTable {
   catch_up: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
+export interface BankLeasesTable {
+  bank_code: string;
+  /** Empty when nobody ever held it. */
+  instance_id: ColumnType<string, string | undefined, string>;
+  expires_at: Date;
+  acquired_at: Date | null;
+}
+
+export interface ServiceInstancesTable {
+  instance_id: string;
+  heartbeat_at: Date;
+  started_at: CreatedAt;
+}
+
 export interface CalendarOverridesTable {
   day: Day;
   kind: 'holiday' | 'workday';
@@ -325,6 +339,8 @@ export interface Database {
   exceptions: ExceptionsTable;
   bank_state: BankStateTable;
   tick_dispatch: TickDispatchTable;
+  bank_leases: BankLeasesTable;
+  service_instances: ServiceInstancesTable;
   calendar_overrides: CalendarOverridesTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;

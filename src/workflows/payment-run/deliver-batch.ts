@@ -12,6 +12,7 @@ import type { BankConfig } from '../../infra/config/schema.ts';
 import { getBatch, transitionBatch } from '../../infra/db/repositories/batch-ledger.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';
+import { withSpan } from '../../infra/telemetry/tracing.ts';
 import type { BankCrypto, BankTransport } from '../ports.ts';
 import { sha256Hex } from '../sha256.ts';
 
@@ -80,7 +81,9 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
   const started = deps.now();
   const ciphertext = batch.ciphertext!;
   try {
-    const result = await deps.transport.upload(bank, { name: batch.file_name, bytes: ciphertext }, signal);
+    const result = await withSpan('sftp.upload', { 'bank.code': bank.bank_code, 'file.bytes': ciphertext.length }, () =>
+      deps.transport.upload(bank, { name: batch.file_name, bytes: ciphertext }, signal),
+    );
     if (result.sha256 !== batch.ciphertext_sha256) {
       throw new OperationalError(
         'upload_digest_mismatch',
@@ -91,30 +94,32 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
     // The transfer, the batch's `uploaded` state and its transactions' `sent` status land together: a crash
     // between them would leave an uploaded batch whose payments stay `pending`, and a restart only resumes
     // batches that are not `uploaded` yet. Nothing committed: the retry finds the file `already_done`.
-    await deps.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('transfers')
-        .values({
-          bank_code: bank.bank_code,
-          direction: 'upload',
-          remote_path: result.remotePath,
-          bytes: result.bytes,
-          sha256: result.sha256,
-          duration_ms: Math.round(result.durationMs),
-          attempt,
-          result: result.outcome === 'already_done' ? 'already_done' : 'success',
-          batch_id: batchId,
-          instance_id: deps.instanceId,
-          started_at: started,
-        })
-        .execute();
-      await transitionBatch(trx, batchId, ['uploading'], 'uploaded', {
-        set: { uploaded_at: deps.now() },
-        reason: result.outcome === 'already_done' ? 'already at the bank with the same SHA-256' : 'uploaded',
-        now: deps.now(),
-      });
-      await markTransactionsSent(trx, batchId, deps.now());
-    });
+    await withSpan('batch.record', { 'bank.code': bank.bank_code, 'batch.id': batchId }, () =>
+      deps.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('transfers')
+          .values({
+            bank_code: bank.bank_code,
+            direction: 'upload',
+            remote_path: result.remotePath,
+            bytes: result.bytes,
+            sha256: result.sha256,
+            duration_ms: Math.round(result.durationMs),
+            attempt,
+            result: result.outcome === 'already_done' ? 'already_done' : 'success',
+            batch_id: batchId,
+            instance_id: deps.instanceId,
+            started_at: started,
+          })
+          .execute();
+        await transitionBatch(trx, batchId, ['uploading'], 'uploaded', {
+          set: { uploaded_at: deps.now() },
+          reason: result.outcome === 'already_done' ? 'already at the bank with the same SHA-256' : 'uploaded',
+          now: deps.now(),
+        });
+        await markTransactionsSent(trx, batchId, deps.now());
+      }),
+    );
     return result.outcome as DeliverOutcome;
   } catch (error) {
     await deps.db
