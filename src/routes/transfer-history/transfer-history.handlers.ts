@@ -2,10 +2,11 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import { maskSensitiveText } from '../../domain/mask.ts';
 import { listTransfers } from '../../infra/db/repositories/monitor-transfers.ts';
 import type { MonitorEnv } from '../auth/monitor-auth.ts';
+import { jsonText } from '../json-text.ts';
 import { Problem } from '../problem.ts';
 import type { MonitorContext } from '../router.ts';
-import { decodeCursor, encodeCursor, taipeiIso } from '../schemas.ts';
-import type { getTransferHistory } from './transfer-history.routes.ts';
+import { decodeCursor, encodeCursor } from '../schemas.ts';
+import { type getTransferHistory, TransferPageSchema } from './transfer-history.routes.ts';
 
 const isDay = (value: string) => value.length === 10;
 
@@ -42,17 +43,11 @@ export const transferHistoryHandlers = (ctx: MonitorContext) => ({
       afterId,
       limit: q.limit,
     });
-    return c.json(
-      {
-        items: page.items.map(({ result, started_at, error, ...t }) => ({
-          ...t,
-          status: result,
-          error: error ? maskSensitiveText(error) : null,
-          started_at: taipeiIso(started_at),
-        })),
-        next_cursor: page.nextAfterId === null ? null : encodeCursor(page.nextAfterId),
-      },
-      200,
+    // The rows arrive as JSON text (see listTransfers); only `error` is masked and added here.
+    const items = page.items.map(
+      (t) => `${t.json.slice(0, -1)},"error":${t.error ? JSON.stringify(maskSensitiveText(t.error)) : 'null'}}`,
     );
+    const next = page.nextAfterId === null ? 'null' : `"${encodeCursor(page.nextAfterId)}"`;
+    return jsonText(c, TransferPageSchema, `{"items":[${items.join(',')}],"next_cursor":${next}}`, 200);
   }) satisfies RouteHandler<typeof getTransferHistory, MonitorEnv>,
 });
