@@ -1,6 +1,6 @@
 /**
- * The transfer page is serialised by the database (see listTransfers): these pin what a client receives, field
- * by field, so the SQL and the OpenAPI schema cannot drift apart.
+ * The page's instants are formatted by the database (see listTransfers): these pin what a client receives,
+ * field by field, so the SQL and the OpenAPI schema cannot drift apart.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
