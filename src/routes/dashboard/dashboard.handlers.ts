@@ -44,7 +44,8 @@ export function dashboardSource(ctx: MonitorContext) {
     entry.value.then(
       (data) => {
         entry.settled = data;
-        cache.set(days, entry);
+        // a slow refresh must not replace figures computed after it started
+        if ((cache.get(days)?.at ?? Number.NEGATIVE_INFINITY) <= entry.at) cache.set(days, entry);
       },
       () => {
         if (cache.get(days) === entry) cache.delete(days);
