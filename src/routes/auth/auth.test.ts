@@ -3,6 +3,7 @@ import { openTestDatabase, type TestDatabase } from '../../../test/support/db.ts
 import { createApiToken, revokeApiToken } from '../../infra/db/repositories/api-tokens.ts';
 import { createTestApp, type TestApp } from '../test-helpers.ts';
 import { FailedAuthLimiter } from './failed-auth-limiter.ts';
+import { TokenVerifier } from './token-verifier.ts';
 
 let db: TestDatabase;
 let t: TestApp;
@@ -50,6 +51,28 @@ describe('tokens', () => {
     await revokeApiToken(db.db, id, new Date());
     t.clock.now = new Date(t.clock.now.getTime() + 6_000);
     expect((await health(token, '203.0.113.1')).status).toBe(401);
+  });
+
+  it('requests arriving while a token is looked up share that one query, also after the cache expires', async () => {
+    let lookups = 0;
+    const counting = db.db.withPlugin({
+      transformQuery: (args) => {
+        if (args.node.kind === 'SelectQueryNode' && JSON.stringify(args.node).includes('"api_tokens"')) lookups++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    let now = new Date('2026-11-26T09:00:00+08:00');
+    const verifier = new TokenVerifier(counting, () => now, 5_000);
+    const burst = () => Promise.all(Array.from({ length: 20 }, () => verifier.verify(t.viewer)));
+    expect((await burst()).map((p) => p?.role)).toEqual(Array(20).fill('viewer'));
+    expect(lookups).toBe(1);
+    now = new Date(now.getTime() + 5_001);
+    await burst();
+    expect(lookups).toBe(2);
+    const wrong = await Promise.all(Array.from({ length: 5 }, () => verifier.verify('bsm_no-such-token-here')));
+    expect(wrong).toEqual(Array(5).fill(undefined));
+    expect(lookups).toBe(3);
   });
 
   it('stores only the SHA-256 of a token', async () => {

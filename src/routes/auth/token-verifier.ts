@@ -1,7 +1,9 @@
 /**
  * Checks bearer tokens against `api_tokens` (by SHA-256), caching good ones for `cacheMs` so a busy /health
  * does not query the database per request. A revoked token therefore stops working within `cacheMs` on every
- * instance (default 5 s). `last_used_at` is written at most once a minute per token.
+ * instance (default 5 s). `last_used_at` is written at most once a minute per token. Requests that arrive
+ * while a token is being looked up share that one lookup: when the cache entry expires under load, fifty
+ * requests in flight would otherwise send fifty identical queries at the same moment.
  */
 import type { Kysely } from 'kysely';
 import {
@@ -22,6 +24,7 @@ const TOUCH_EVERY_MS = 60_000;
 export class TokenVerifier {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
   private readonly touched = new Map<number, number>();
+  private readonly lookups = new Map<string, Promise<Principal | undefined>>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -36,6 +39,15 @@ export class TokenVerifier {
     const nowMs = this.now().getTime();
     const cached = this.cache.get(key);
     if (cached && cached.until > nowMs) return cached.principal;
+    let lookup = this.lookups.get(key);
+    if (!lookup) {
+      lookup = this.lookUp(token, key, nowMs).finally(() => this.lookups.delete(key));
+      this.lookups.set(key, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookUp(token: string, key: string, nowMs: number): Promise<Principal | undefined> {
     const info = await findActiveToken(this.db, token);
     if (!info) {
       this.cache.delete(key);

@@ -18,6 +18,12 @@ export interface TransferFilter {
   limit: number;
 }
 
+/**
+ * Transfer history, newest first. `started_at` comes back as text, already the Taipei ISO instant the API
+ * sends: profiled at 50 connections, parsing a Date per row (postgres-date) and formatting it again cost more
+ * event-loop time than the query itself. `to_char` does not depend on the session's DateStyle; the Taipei
+ * offset is fixed (+08:00, no daylight saving) and `MS` truncates like Date#toISOString.
+ */
 export async function listTransfers(db: Kysely<Database>, filter: TransferFilter) {
   let query = db
     .selectFrom('transfers')
@@ -34,7 +40,10 @@ export async function listTransfers(db: Kysely<Database>, filter: TransferFilter
       'error',
       'error_class',
       'batch_id',
-      'started_at',
+      // not aliased started_at: ORDER BY started_at would then sort by this text instead of using the index
+      sql<string>`to_char(started_at at time zone 'Asia/Taipei', 'YYYY-MM-DD"T"HH24:MI:SS.MS"+08:00"')`.as(
+        'started_at_taipei',
+      ),
     ])
     .orderBy('started_at', 'desc')
     .orderBy('id', 'desc')
