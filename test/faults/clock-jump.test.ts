@@ -23,14 +23,28 @@ afterEach(async () => {
   h = undefined;
 });
 
+/**
+ * The instants `event` was dispatched for, once each. Per-bank ticks (polls, health checks, retries) are claimed
+ * by each bank's lease holder as `<event>:<bank>`: an instant counts when every bank's tick for it was dispatched.
+ */
 async function dispatched(harness: Harness, event: string) {
   const rows = await harness.database.db
     .selectFrom('tick_dispatch')
     .selectAll()
-    .where('event', '=', event)
+    .where((eb) => eb.or([eb('event', '=', event), eb('event', 'like', `${event}:%`)]))
     .orderBy('scheduled_at')
     .execute();
-  return rows.map((r) => ({ at: taipeiTime(r.scheduled_at).slice(0, 5), catchUp: r.catch_up }));
+  const perBank = rows.some((r) => r.event !== event);
+  const slots = new Map<string, { at: string; catchUp: boolean; banks: Set<string> }>();
+  for (const r of rows) {
+    const at = taipeiTime(r.scheduled_at).slice(0, 5);
+    const slot = slots.get(at) ?? { at, catchUp: r.catch_up, banks: new Set<string>() };
+    slot.banks.add(r.event);
+    slots.set(at, slot);
+  }
+  return [...slots.values()]
+    .filter((slot) => !perBank || slot.banks.size === BANKS.length)
+    .map(({ at, catchUp }) => ({ at, catchUp }));
 }
 
 async function uploadedBanks(harness: Harness): Promise<string[]> {

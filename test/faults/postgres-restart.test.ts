@@ -133,7 +133,11 @@ describe.skipIf(!postgresBinDir())('PostgreSQL restarted during a reconciliation
     await server.restart('immediate');
     await admin(server.url, (c) => c.query('drop trigger fault_hold on reconciliation_records'));
     // the poll in flight lost its transaction (the actor retries it, at once or after a backoff)
-    const failed = () => logLines.filter((l) => l.includes('bank work failed') && /terminat|ECONNRE|shut/i.test(l));
+    const failed = () =>
+      logLines.filter(
+        (l) =>
+          l.includes('bank work failed') && /terminat|ECONNRE|shut|connection error|Connection terminated/i.test(l),
+      );
     for (let i = 0; i < 200 && failed().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(failed().length, logLines.join('').slice(-4000)).toBeGreaterThan(0);
 

@@ -70,12 +70,13 @@ describe('SFTP server killed during an upload, then restarted', () => {
     const bytes = randomBytes(SIZE);
     const temp = join(uploadDir, tempNameFor(name));
 
-    const first = sftp.upload({ remoteName: name, source: { bytes } });
+    // the handler is attached at once: the upload may fail while the kill is still being awaited
+    const first = rejection(sftp.upload({ remoteName: name, source: { bytes } }));
     let sizeAtKill = 0;
     await until(() => sizeOf(temp) > 1024 * 1024, 'the temp file holds a first megabyte');
     sizeAtKill = sizeOf(temp);
     await sshd.kill();
-    const error = await rejection(first);
+    const error = await first;
 
     // the bank actor retries this with backoff; an operator is not needed for a server crash
     expect(error.retryClass).not.toBe('critical');

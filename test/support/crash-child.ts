@@ -19,7 +19,9 @@ const ops = await startOperations({
   config,
   database,
   logger: createLogger({ level: 'warn', destination: process.stderr as never }),
-  instanceId: `crash-${process.pid}`,
+  // the same id on every restart, as a service restarted under its configured instance_id: it renews its own bank
+  // leases at once instead of waiting for them to expire (takeover by another instance: test/faults/multi-instance)
+  instanceId: 'crash-child',
   now: () => new Date(Date.now() + offset),
   stabilityWait: async () => {},
   abandonRunAfterMs: 1_000,
