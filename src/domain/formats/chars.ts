@@ -4,7 +4,7 @@
  */
 
 /** `length` to `max` ASCII digits (`^\d{min,max}$`). */
-export function isDigits(value: unknown, min: number, max: number): value is string {
+export function isDigits(value: unknown, min: number, max: number): boolean {
   if (typeof value !== 'string' || value.length < min || value.length > max) return false;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);

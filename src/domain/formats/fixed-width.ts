@@ -178,7 +178,11 @@ export class FixedWidthPaymentParser {
       const d = this.detail.resetTo(record, raw);
       const seq = d.int(DF.sequence);
       if (seq !== this.transactions.length + 1) d.fail(DF.sequence, `expected ${this.transactions.length + 1}`);
-      const kind = d.expect(DF.transaction_type, TRANSACTION_TYPES);
+      // `22` or `27` compared as bytes: no string per record for a two-digit code (expect() names anything else)
+      const at = DF.transaction_type.start - 1;
+      const second = record[at + 1];
+      if (record[at] !== 0x32 || (second !== 0x32 && second !== 0x37)) d.expect(DF.transaction_type, TRANSACTION_TYPES);
+      const kind = second === 0x32 ? TRANSACTION_TYPE.credit : TRANSACTION_TYPE.debit;
       const account = d.digits(DF.account_number);
       const amount = d.int(DF.amount);
       if (amount <= 0) d.fail(DF.amount, 'amount must be > 0');

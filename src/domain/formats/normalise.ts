@@ -4,7 +4,7 @@
  * and branch codes, customer reference, CNO. Everything else (transaction id, name, description, memo, company
  * fields) is written exactly as given. Non-string values are left alone for the validator to report.
  */
-import { allInRange, hasSeparator } from './chars.ts';
+import { allInRange, hasSeparator, isDigits } from './chars.ts';
 import type { PaymentBatchInput, PaymentTransaction } from './types.ts';
 
 /** NFKC leaves printable ASCII alone: skip the (slow) normalisation on the common path. */
@@ -17,7 +17,9 @@ const SEPARATORS = /[-\s]/g;
 
 function account<T>(value: T): T {
   if (typeof value !== 'string') return value;
-  const s = nfkc(value);
+  const text: string = value;
+  if (isDigits(text, 0, text.length)) return value; // the common case: nothing to normalise or remove
+  const s = nfkc(text);
   return (hasSeparator(s) ? s.replace(SEPARATORS, '') : s) as T;
 }
 
