@@ -198,6 +198,11 @@ export function decodeRange(bytes: Uint8Array, start: number, end: number, encod
     }
   }
   if (ascii) return asciiString(bytes, start, end);
+  return decodeNonAscii(bytes, start, end, encoding);
+}
+
+/** decodeRange for a range already known to hold a byte over 0x7F (the record reader has looked). */
+export function decodeNonAscii(bytes: Uint8Array, start: number, end: number, encoding: Encoding): string | null {
   if (encoding === 'UTF-8') {
     try {
       return utf8Decoder.decode(bytes.subarray(start, end));

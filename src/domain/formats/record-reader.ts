@@ -5,7 +5,7 @@
  * positions and value. Shared by the fixed_width and tch_ach parsers.
  */
 import { fromRocDate, fromYmd } from './dates.ts';
-import { decodeRange } from './encoding.ts';
+import { decodeNonAscii, decodeRange } from './encoding.ts';
 import { FormatParseError } from './errors.ts';
 import { type FieldDef, position, type RecordDef } from './field-table.ts';
 import { byteText, type RawLine } from './lines.ts';
@@ -70,7 +70,7 @@ export class RecordReader {
   /** bytes[start, end) decoded: a slice of the byte text when ASCII, else decoded on its own. */
   private decode(start: number, end: number): string | null {
     for (let i = start; i < end; i++) {
-      if (this.bytes[i]! > 0x7f) return decodeRange(this.bytes, start, end, this.encoding);
+      if (this.bytes[i]! > 0x7f) return decodeNonAscii(this.bytes, start, end, this.encoding);
     }
     return this.slice(start, end);
   }
