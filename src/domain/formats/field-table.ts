@@ -18,7 +18,12 @@ export interface FieldDef {
   readonly length: number;
   /** `9`: ASCII digits, right-aligned, zero-padded. `X`: text, left-aligned, space-padded. */
   readonly type: '9' | 'X';
+  /** Place in its record's field list: where writeRecordSlots takes the field's value from. */
+  readonly index: number;
 }
+
+/** A field as the spec's table gives it; defineRecord places it in its record. */
+export type FieldSpec = Omit<FieldDef, 'index'>;
 
 export interface RecordDef {
   /** Record type as the spec names it (H, D, T, R, header, detail, trailer). */
@@ -28,18 +33,28 @@ export interface RecordDef {
   readonly byName: ReadonlyMap<string, FieldDef>;
 }
 
-export function field(name: string, start: number, length: number, type: '9' | 'X'): FieldDef {
+export function field(name: string, start: number, length: number, type: '9' | 'X'): FieldSpec {
   return { name, start, length, type };
 }
 
 /** Checks at load time that the table tiles the record exactly, so a typo in a position cannot ship. */
-export function defineRecord(type: string, length: number, fields: FieldDef[]): RecordDef {
+export function defineRecord(type: string, length: number, specs: FieldSpec[]): RecordDef {
   let expected = 1;
-  for (const f of fields) {
+  for (const f of specs) {
     if (f.start !== expected) throw new Error(`${type}.${f.name} starts at ${f.start}, expected ${expected}`);
     expected = f.start + f.length;
   }
   if (expected !== length + 1) throw new Error(`${type} fields end at ${expected - 1}, record is ${length}`);
+  // one literal shape for every field of every record: the readers' hot paths see a single hidden class
+  const fields = specs.map(
+    ({ name, start, length: width, type: kind }, index): FieldDef => ({
+      name,
+      start,
+      length: width,
+      type: kind,
+      index,
+    }),
+  );
   return { type, length, fields, byName: new Map(fields.map((f) => [f.name, f])) };
 }
 
@@ -56,15 +71,18 @@ export type RecordValues = Record<string, string | number | null | undefined>;
 /** Why a value could not be written: a programming error, values are validated before writing. */
 export class FieldWriteError extends Error {}
 
-/** Field name -> index in the record's field list, for building a record's values as an array. */
-export function fieldSlots<const N extends string>(def: RecordDef, names: readonly N[]): Record<N, number> {
-  const slots = {} as Record<N, number>;
+/**
+ * The named fields of a record, resolved once (a missing name fails at load time), for code that reads or writes
+ * that record type a million times: `D.amount` instead of a lookup by name per record.
+ */
+export function fieldsByName<const N extends string>(def: RecordDef, names: readonly N[]): Record<N, FieldDef> {
+  const out = {} as Record<N, FieldDef>;
   for (const name of names) {
-    const index = def.fields.findIndex((f) => f.name === name);
-    if (index < 0) throw new Error(`${def.type} has no field ${name}`);
-    slots[name] = index;
+    const f = def.byName.get(name);
+    if (!f) throw new Error(`${def.type} has no field ${name}`);
+    out[name] = f;
   }
-  return slots;
+  return out;
 }
 
 /**
@@ -82,7 +100,7 @@ export function writeRecord(def: RecordDef, values: RecordValues, encoding: Enco
 }
 
 /**
- * writeRecord with the values in field order (see fieldSlots): the hot path for detail records, where looking
+ * writeRecord with the values in field order (by FieldDef.index): the hot path for detail records, where looking
  * values up by a variable name on an object costs more than writing the bytes.
  */
 export function writeRecordSlots(
