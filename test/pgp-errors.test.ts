@@ -6,7 +6,7 @@ import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBankCrypto, type PgpBankCrypto, PgpError } from '../src/infra/pgp/index.ts';
 import type { SecretStore } from '../src/infra/secrets/types.ts';
-import { fixtureKeys, pairBanks, pairSecrets, tempStore } from './fixtures/pgp/fixtures.ts';
+import { compressionBomb, fixtureKeys, pairBanks, pairSecrets, tempStore } from './fixtures/pgp/fixtures.ts';
 
 const payload = new TextEncoder().encode('D0001 0000150000 TX20261126000001\r\n'.repeat(50));
 const FILE = 'REC_20261126_01.txt';
@@ -204,24 +204,7 @@ describe('profile limits', () => {
   });
 
   it('refuses a compression bomb with a clear error, without inflating it', async () => {
-    const ours = await openpgp.readKey({ armoredKey: fixtureKeys.ours_ed25519.publicKeyArmored });
-    const signer = await openpgp.readPrivateKey({ armoredKey: fixtureKeys.bank_ed25519.privateKeyArmored });
-    const mb = new Uint8Array(1 << 20);
-    let sent = 0;
-    const zeros = new ReadableStream<Uint8Array>({
-      pull(c) {
-        if (sent++ < 256) c.enqueue(mb);
-        else c.close();
-      },
-    });
-    const stream = (await openpgp.encrypt({
-      message: await openpgp.createMessage({ binary: zeros }),
-      encryptionKeys: ours,
-      signingKeys: signer,
-      format: 'binary',
-      config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib },
-    })) as unknown as ReadableStream<Uint8Array>;
-    const bomb = new Uint8Array(await new Response(stream).arrayBuffer());
+    const bomb = await compressionBomb(256);
     expect(bomb.length).toBeLessThan(2 * 1024 * 1024); // 256 MB of plaintext
     for (const engine of ['openpgp', 'gpg'] as const) {
       const before = process.memoryUsage().rss;

@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/infra/db/schema.ts';
 import { seedDemo } from '../../src/infra/db/seed-demo.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
-import { buildTestConfig } from '../support/test-config.ts';
+import { buildTestConfig, TEST_SFTP_SETTINGS } from '../support/test-config.ts';
 
 type Db = Kysely<Database>;
 const BANKS = ['mega', 'ctbc', 'esun', 'first', 'taishin'];
@@ -142,14 +142,7 @@ describe.skipIf(!TEST_DATABASE_URL)('payment runs SIGKILLed at 20 random points 
       databaseUrl: database.url!,
       overrides: {
         sandbox: { enabled: true, dir: join(dir, 'sandbox'), reconciliation_delay_seconds: 3600, return_share: 0 },
-        sftp: {
-          pool_max: 2,
-          connect_timeout_ms: 5000,
-          keepalive_ms: 30000,
-          idle_check_ms: 60000,
-          operation_timeout_ms: 20000,
-          stability_interval_ms: 0,
-        },
+        sftp: TEST_SFTP_SETTINGS,
         demo_data: false,
       },
     });

@@ -23,7 +23,7 @@ import { createLogger } from '../../src/infra/telemetry/logger.ts';
 import { type Simulation, startSimulation } from '../../src/workflows/simulation.ts';
 import { type PrivatePostgres, postgresBinDir, startPrivatePostgres } from '../support/private-postgres.ts';
 import { taipei } from '../support/system-harness.ts';
-import { buildTestConfig } from '../support/test-config.ts';
+import { buildTestConfig, TEST_SFTP_SETTINGS } from '../support/test-config.ts';
 
 const DAY = '2026-11-26';
 const BANK = 'mega';
@@ -55,14 +55,7 @@ describe.skipIf(!postgresBinDir())('PostgreSQL restarted during a reconciliation
         dataDir: dir,
         databaseUrl: server.url,
         overrides: {
-          sftp: {
-            pool_max: 2,
-            connect_timeout_ms: 5_000,
-            keepalive_ms: 30_000,
-            idle_check_ms: 60_000,
-            operation_timeout_ms: 20_000,
-            stability_interval_ms: 0,
-          },
+          sftp: TEST_SFTP_SETTINGS,
           sandbox: { enabled: true, dir: join(dir, 'sandbox'), reconciliation_delay_seconds: 60, return_share: 0.2 },
           demo_data: false,
         },

@@ -7,11 +7,10 @@
  */
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BankConfig } from '../../src/infra/config/schema.ts';
 import { MAX_RECONCILIATION_FILE_BYTES, pollBank } from '../../src/workflows/reconciliation/poll-bank.ts';
-import { fixtureKeys } from '../fixtures/pgp/fixtures.ts';
+import { compressionBomb } from '../fixtures/pgp/fixtures.ts';
 import { type SshdHandle, sshdBank, sshdSecrets, startSshd } from '../support/sshd.ts';
 import { BANK_PGP, DAY, exceptionsOf, fileRow, type PollFixture, startPollFixture } from './poll-fixture.ts';
 
@@ -24,30 +23,6 @@ const NAMES = {
   bomb: 'REC_20261126_bomb.txt',
   genuine: 'REC_20261126_01.txt',
 };
-
-/** 64 MiB of zeros, zlib-compressed, signed with the bank's key and encrypted to ours, as a bank would send. */
-async function compressionBomb(): Promise<Uint8Array> {
-  const ours = await openpgp.readKey({ armoredKey: fixtureKeys.ours_ed25519.publicKeyArmored });
-  let signer = await openpgp.readPrivateKey({ armoredKey: fixtureKeys.bank_ed25519.privateKeyArmored });
-  const passphrase = fixtureKeys.bank_ed25519.passphrase;
-  if (passphrase) signer = await openpgp.decryptKey({ privateKey: signer, passphrase });
-  const mb = new Uint8Array(1 << 20);
-  let sent = 0;
-  const zeros = new ReadableStream<Uint8Array>({
-    pull(c) {
-      if (sent++ < 64) c.enqueue(mb);
-      else c.close();
-    },
-  });
-  const stream = (await openpgp.encrypt({
-    message: await openpgp.createMessage({ binary: zeros }),
-    encryptionKeys: ours,
-    signingKeys: signer,
-    format: 'binary',
-    config: { preferredCompressionAlgorithm: openpgp.enums.compression.zlib },
-  })) as unknown as ReadableStream<Uint8Array>;
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 describe('oversized, malformed and compression-bomb files in a poll', () => {
   let f: PollFixture;
@@ -70,7 +45,7 @@ describe('oversized, malformed and compression-bomb files in a poll', () => {
       NAMES.notCsv,
       new TextEncoder().encode('<html><body>Service temporarily unavailable</body></html>\n'),
     );
-    sent.bomb = await compressionBomb();
+    sent.bomb = await compressionBomb(64);
     sent.genuine = await f.genuineFile(NAMES.genuine);
     writeFileSync(join(dir, NAMES.grows), 'small when listed');
     for (const key of ['garbage', 'empty', 'notCsv', 'bomb', 'genuine'] as const) {

@@ -14,6 +14,7 @@ import { createSftpTransport, type SftpTransport } from '../../src/workflows/ada
 import { type PollDeps, pollBank } from '../../src/workflows/reconciliation/poll-bank.ts';
 import { fixtureKeys, pairBanks, pairSecrets, tempStore } from '../fixtures/pgp/fixtures.ts';
 import { openTestDatabase, type TestDatabase } from '../support/db.ts';
+import { TEST_SFTP_SETTINGS } from '../support/test-config.ts';
 
 export const DAY = '2026-11-26';
 export const NOW = new Date('2026-11-26T10:00:00+08:00');
@@ -68,14 +69,7 @@ export async function startPollFixture(options: {
   });
   const transport = createSftpTransport(
     {
-      sftp: {
-        pool_max: 2,
-        connect_timeout_ms: 5_000,
-        keepalive_ms: 30_000,
-        idle_check_ms: 60_000,
-        operation_timeout_ms: 20_000,
-        stability_interval_ms: 0,
-      },
+      sftp: TEST_SFTP_SETTINGS,
       sandbox: { dir: options.sandboxDir ?? join(scratch, 'no-sandbox') },
     } as Pick<Config, 'sftp' | 'sandbox'>,
     options.getSecret,

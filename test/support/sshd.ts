@@ -124,12 +124,8 @@ function parentOf(): Map<number, number> {
   return parents;
 }
 
-function childPids(pid: number): number[] {
-  return [...parentOf()].filter(([, ppid]) => ppid === pid).map(([child]) => child);
-}
-
 function childrenOf(pid: number): number {
-  return childPids(pid).length;
+  return [...parentOf().values()].filter((ppid) => ppid === pid).length;
 }
 
 /** `pid` and all its descendants (sshd's per-connection and privilege-separated session processes). */
@@ -234,10 +230,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
     },
     async stop(options: { dropSessions?: boolean } = {}) {
       if (options.dropSessions && child.pid) {
-        // a session is [priv] -> user@notty -> internal-sftp; each holds the socket
-        const session: number[] = [];
-        for (let next = childPids(child.pid); next.length > 0; next = next.flatMap(childPids)) session.push(...next);
-        for (const pid of session) {
+        // a session is [priv] -> user@notty -> internal-sftp; each holds the socket (the listener itself is first)
+        for (const pid of processTree(child.pid).slice(1)) {
           try {
             process.kill(pid, 'SIGKILL');
           } catch {

@@ -17,7 +17,7 @@ import { createTelemetry, type Telemetry } from '../../src/infra/telemetry/metri
 import { createMetricsSource } from '../../src/workflows/metrics-source.ts';
 import { type Simulation, startSimulation } from '../../src/workflows/simulation.ts';
 import { openTestDatabase } from './db.ts';
-import { buildTestConfig } from './test-config.ts';
+import { buildTestConfig, TEST_SFTP_SETTINGS } from './test-config.ts';
 
 export interface Harness extends Simulation {
   config: Config;
@@ -40,14 +40,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const raw = await buildTestConfig({
     dataDir: dir,
     overrides: {
-      sftp: {
-        pool_max: 2,
-        connect_timeout_ms: 5_000,
-        keepalive_ms: 30_000,
-        idle_check_ms: 60_000,
-        operation_timeout_ms: 20_000,
-        stability_interval_ms: 0,
-      },
+      sftp: TEST_SFTP_SETTINGS,
       sandbox: { enabled: true, dir: join(dir, 'sandbox'), reconciliation_delay_seconds: 60, return_share: 0.2 },
       demo_data: false,
       ...(options.overrides ?? {}),

@@ -17,6 +17,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** SFTP settings for tests on loopback: a small pool, short timeouts, no stability wait before a fetch. */
+export const TEST_SFTP_SETTINGS = {
+  pool_max: 2,
+  connect_timeout_ms: 5_000,
+  keepalive_ms: 30_000,
+  idle_check_ms: 60_000,
+  operation_timeout_ms: 20_000,
+  stability_interval_ms: 0,
+};
+
 export interface TestConfigOptions {
   dataDir: string;
   databaseUrl?: string;

@@ -116,7 +116,6 @@ export async function recoverUnstartedRuns(deps: PaymentRunDeps): Promise<Starte
 }
 
 export async function startPaymentRun(deps: PaymentRunDeps, request: PaymentRunRequest): Promise<StartedRun> {
-  const now = deps.now();
   await abandonStaleRuns(deps);
 
   const banks = deps.config.banks.filter(
