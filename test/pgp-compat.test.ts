@@ -54,7 +54,7 @@ describe.each(['openpgp', 'gpg'] as const)('%s engine output', (engine) => {
       gpg.import(fixtureKeys.ours_ed25519.publicKeyArmored);
       const listed = gpg.run(['--list-packets', '--verbose'], wire);
       const text = listed.stdout.toString() + listed.stderr.toString();
-      expect(text).toMatch(/encrypted data packet:\s*\n\s*length: unknown\s*\n\s*mdc_method: 2/);
+      expect(text).toMatch(/encrypted data packet:\s*\n\s*length: (unknown|\d+)\s*\n\s*mdc_method: 2/);
       expect(text).toMatch(/DECRYPTION_INFO 2 9/); // MDC, AES-256
       expect(text).not.toMatch(/:aead encrypted packet:|DECRYPTION_INFO \d+ \d+ [1-9]/);
       expect(text).toMatch(/:onepass_sig packet:/);

@@ -2,13 +2,21 @@
  * The default engine: openpgp.js 6 in process, streaming through web streams. SEIPD v1 is forced by handing
  * openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would otherwise pick SEIPD v2 (OCB)
  * on its own whenever every recipient key advertises it, which older bank tools cannot read.
+ *
+ * Binary messages take the fast path: openpgp.js signs and verifies, reads the keys and encrypts or decrypts
+ * the session key; the SEIPD packet around the signed data is done by seipd.ts (node:crypto, in a worker
+ * thread for large files). Armored messages, and anything whose layout or cipher the fast path does not know,
+ * go through openpgp.js whole: slower, same result.
  */
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { OPENPGP_CONFIG } from './config.ts';
 import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
 import { PgpError } from './errors.ts';
-import { bytesToText, rechunk, textToBytes, toWebStream } from './streams.ts';
+import { locateEncryptedData } from './packets.ts';
+import { isSeipdCipher, PacketBodyReader } from './seipd.ts';
+import { seipdTransform } from './seipd-offload.ts';
+import { bytesToText, peek, rechunk, textToBytes, toWebStream } from './streams.ts';
 
 const CHUNK = 1 << 20;
 
@@ -35,7 +43,42 @@ function corrupted(job: { ctx: DecryptJob['ctx'] }, error: unknown): PgpError {
   return new PgpError('pgp_corrupted', job.ctx, `the message could not be read: ${(error as Error).message}`);
 }
 
+const HEAD_BYTES = 64 * 1024;
+
+/** Signed (or plain) literal data by openpgp.js, then session key packets and our SEIPD packet around it. */
+async function* encryptFast(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
+  const message = await openpgp.createMessage({
+    binary: toWebStream(rechunk(input, CHUNK)),
+    filename: job.filename,
+    format: 'binary',
+    date: job.now,
+  });
+  const inner = job.signer
+    ? ((await openpgp.sign({
+        message,
+        signingKeys: [job.signer.unlocked],
+        format: 'binary',
+        date: job.now,
+        config: OPENPGP_CONFIG,
+      } as Parameters<typeof openpgp.sign>[0])) as unknown as ReadableStream<Uint8Array>)
+    : (message.write() as unknown as ReadableStream<Uint8Array>);
+  const sessionKey = new Uint8Array(randomBytes(32));
+  yield await openpgp.encryptSessionKey({
+    data: sessionKey,
+    algorithm: 'aes256',
+    encryptionKeys: job.recipients.map((r) => r.key),
+    format: 'binary',
+    date: job.now,
+    config: OPENPGP_CONFIG,
+  });
+  yield* seipdTransform('encrypt', 'aes256', sessionKey, fromWeb(inner));
+}
+
 async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
+  if (!job.armor && job.recipients.length > 0) {
+    yield* encryptFast(input, job);
+    return;
+  }
   const message = await openpgp.createMessage({
     binary: toWebStream(rechunk(input, CHUNK)),
     filename: job.filename,
@@ -69,7 +112,7 @@ async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob)
   yield* textToBytes(fromWeb(output));
 }
 
-async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
+async function decryptWhole(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
   let message: openpgp.Message<ReadableStream<Uint8Array>>;
   try {
     message = job.armored
@@ -102,6 +145,73 @@ async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promi
   } catch (error) {
     throw corrupted(job, error);
   }
+  return rawDecryption(result, job);
+}
+
+/**
+ * Session key packets and a SEIPD v1 packet with an AES session key: the key by openpgp.js, the packet by
+ * seipd.ts, the signed content inside by openpgp.js again. Undefined (nothing consumed) for anything else.
+ */
+async function decryptFast(
+  head: Uint8Array,
+  input: AsyncIterable<Uint8Array>,
+  job: DecryptJob,
+): Promise<RawDecryption | undefined> {
+  const where = locateEncryptedData(head);
+  if (!where || where.sessionKeyPackets.length === 0) return undefined;
+  let sessionKey: { data: Uint8Array; algorithm: string };
+  try {
+    const keys = await openpgp.decryptSessionKeys({
+      message: await openpgp.readMessage({ binaryMessage: where.sessionKeyPackets, config: OPENPGP_CONFIG }),
+      decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
+      date: job.now,
+      config: OPENPGP_CONFIG,
+    });
+    sessionKey = keys[0] as { data: Uint8Array; algorithm: string };
+  } catch (error) {
+    throw corrupted(job, error);
+  }
+  const algorithm = sessionKey.algorithm;
+  if (!isSeipdCipher(algorithm)) return undefined;
+  async function* body(): AsyncIterable<Uint8Array> {
+    const reader = new PacketBodyReader(where!.first);
+    let skip = where!.bodyOffset;
+    for await (const chunk of input) {
+      const rest = skip >= chunk.length ? undefined : chunk.subarray(skip);
+      skip = Math.max(0, skip - chunk.length);
+      if (rest) yield* reader.push(rest);
+    }
+    reader.end();
+  }
+  let result: openpgp.VerifyMessageResult;
+  try {
+    const message = await openpgp.readMessage({
+      binaryMessage: toWebStream(seipdTransform('decrypt', algorithm, sessionKey.data, body())),
+      config: OPENPGP_CONFIG,
+    });
+    result = await openpgp.verify({
+      message,
+      verificationKeys: job.verificationKeys.map((k) => k.key),
+      format: 'binary',
+      date: job.now,
+      config: OPENPGP_CONFIG,
+    });
+  } catch (error) {
+    throw corrupted(job, error);
+  }
+  return rawDecryption(result, job);
+}
+
+async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
+  if (!job.encrypted || job.armored) return decryptWhole(input, job);
+  const { head, rest } = await peek(input, HEAD_BYTES);
+  return (await decryptFast(head, rest, job)) ?? decryptWhole(rest, job);
+}
+
+function rawDecryption(
+  result: openpgp.DecryptMessageResult | openpgp.VerifyMessageResult,
+  job: DecryptJob,
+): RawDecryption {
   const signatures = result.signatures;
   async function* data(): AsyncIterable<Uint8Array> {
     try {

@@ -163,3 +163,63 @@ export function inspectMessageHead(head: Uint8Array): MessageHead {
   if (looksArmored(head)) return { ...readPacketHeaders(dearmorHead(head)), armored: true };
   return readPacketHeaders(head);
 }
+
+export interface EncryptedDataLocation {
+  /** The packets before the encrypted data (session key packets, markers), as they were. */
+  sessionKeyPackets: Uint8Array;
+  /** Offset of the SEIPD packet's body in the head. */
+  bodyOffset: number;
+  /** The body's first length: the whole body, or its first partial chunk. */
+  first: { length: number; partial: boolean };
+}
+
+/**
+ * Finds the SEIPD packet of a binary message from its head: only session key packets (and marker packets) may
+ * come before it. Undefined when the head shows anything else; callers then take the general path.
+ */
+export function locateEncryptedData(head: Uint8Array): EncryptedDataLocation | undefined {
+  let pos = 0;
+  while (pos < head.length) {
+    const first = head[pos]!;
+    if ((first & 0x80) === 0) return undefined;
+    let tag: number;
+    let length: number;
+    let lengthBytes: number;
+    let partial = false;
+    if ((first & 0x40) === 0) {
+      // GnuPG writes its session key packets in the old format.
+      tag = (first >> 2) & 0x0f;
+      lengthBytes = [1, 2, 4, 0][first & 0x03]!;
+      if (lengthBytes === 0 || pos + 1 + lengthBytes > head.length) return undefined;
+      length = 0;
+      for (let k = 0; k < lengthBytes; k++) length = length * 256 + head[pos + 1 + k]!;
+    } else {
+      tag = first & 0x3f;
+      const l0 = head[pos + 1];
+      if (l0 === undefined) return undefined;
+      if (l0 < 192) {
+        length = l0;
+        lengthBytes = 1;
+      } else if (l0 < 224) {
+        if (pos + 2 >= head.length) return undefined;
+        length = ((l0 - 192) << 8) + head[pos + 2]! + 192;
+        lengthBytes = 2;
+      } else if (l0 === 255) {
+        if (pos + 6 > head.length) return undefined;
+        length = new DataView(head.buffer, head.byteOffset + pos + 2, 4).getUint32(0);
+        lengthBytes = 5;
+      } else {
+        length = 1 << (l0 & 0x1f);
+        lengthBytes = 1;
+        partial = true;
+      }
+    }
+    const body = pos + 1 + lengthBytes;
+    if (tag === PACKET.SEIPD) {
+      return { sessionKeyPackets: head.subarray(0, pos), bodyOffset: body, first: { length, partial } };
+    }
+    if ((tag !== PACKET.PKESK && tag !== PACKET.MARKER) || partial) return undefined;
+    pos = body + length;
+  }
+  return undefined;
+}
