@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBankCrypto, PgpError } from '../src/infra/pgp/index.ts';
+import { signedLiteralRuns } from '../src/infra/pgp/openpgp-engine.ts';
 import { type FixtureName, fixtureKeys, GpgCli, pairBanks, pairSecrets, tempStore } from './fixtures/pgp/fixtures.ts';
 
 const cleanups: Array<() => void> = [];
@@ -49,7 +50,10 @@ describe.each(cases)('large files with $ours / $bank', ({ ours, bank }) => {
     gpg.import(fixtureKeys[bank].privateKeyArmored);
     gpg.import(fixtureKeys[ours].publicKeyArmored);
 
+    const runs = { ...signedLiteralRuns };
     const written = await crypto.protectFile(us, 'PAY.txt', plainPath, join(dir, 'PAY.txt.pgp'));
+    // Signed by native-sign.ts and framed by signed-literal.ts, not by openpgp.js: that is what gpg checks here.
+    expect(signedLiteralRuns.written).toBe(runs.written + 1);
     const wire = readFileSync(join(dir, 'PAY.txt.pgp'));
     expect(written.sha256).toBe(sha(wire));
     expect(wire.length).toBeGreaterThan(payload.length);
@@ -68,11 +72,14 @@ describe.each(cases)('large files with $ours / $bank', ({ ours, bank }) => {
       );
       expect(sent.status, sent.stderr.toString()).toBe(0);
       writeFileSync(join(dir, 'REC.pgp'), sent.stdout);
+      const reads = signedLiteralRuns.read;
       const opened = await crypto.openFile(us, 'REC.txt', join(dir, 'REC.pgp'), join(dir, 'REC.txt'));
       expect(opened.sha256).toBe(sha(payload));
       expect(sha(readFileSync(join(dir, 'REC.txt')))).toBe(sha(payload));
       expect(opened.signerFingerprint).toBe(fixtureKeys[bank].fingerprint);
       expect(opened.bytesOut).toBe(payload.length);
+      // Uncompressed, it was read by signed-literal.ts (digests from the worker), not by openpgp.js.
+      if (extra.length > 0) expect(signedLiteralRuns.read).toBe(reads + 1);
     }
   });
 });

@@ -41,6 +41,8 @@ import {
 } from './pipeline.ts';
 import { ByteMeter, type ByteSource, collect, toAsyncIterable } from './streams.ts';
 
+const WRITE_BUFFER = 4 << 20;
+
 export interface BankCryptoOptions {
   secrets: SecretStore;
   now?: () => Date;
@@ -250,7 +252,8 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     const tmp = `${outPath}.part-${process.pid}-${Date.now()}`;
     const meter = new ByteMeter(true);
     try {
-      await pipeline(meter.pass(source), createWriteStream(tmp, { mode: 0o600 }));
+      // A few MiB may wait for the disk: with the default 16 KiB, every chunk waits for its own write.
+      await pipeline(meter.pass(source), createWriteStream(tmp, { mode: 0o600, highWaterMark: WRITE_BUFFER }));
       await rename(tmp, outPath);
     } catch (error) {
       await unlink(tmp).catch(() => undefined);

@@ -15,7 +15,8 @@ import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } f
 import { PgpError } from './errors.ts';
 import { locateEncryptedData } from './packets.ts';
 import { isSeipdCipher, PacketBodyReader } from './seipd.ts';
-import { seipdTransform } from './seipd-offload.ts';
+import { type InnerDigests, seipdTransform } from './seipd-offload.ts';
+import { fastSigner, readSignedLiteral, signedLiteral } from './signed-literal.ts';
 import { bytesToText, peek, rechunk, textToBytes, toWebStream } from './streams.ts';
 
 const CHUNK = 1 << 20;
@@ -44,24 +45,43 @@ function corrupted(job: { ctx: DecryptJob['ctx'] }, error: unknown): PgpError {
 }
 
 const HEAD_BYTES = 64 * 1024;
+/** Enough decrypted bytes to see the one-pass signature packets and the literal packet's header. */
+const INNER_HEAD_BYTES = 4096;
 
-/** Signed (or plain) literal data by openpgp.js, then session key packets and our SEIPD packet around it. */
-async function* encryptFast(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
+/** How often the one-pass signed data was written and read here rather than by openpgp.js (tests). */
+export const signedLiteralRuns = { written: 0, read: 0 };
+
+/** The signed literal data: our one-pass writer where the key allows, openpgp.js otherwise (or unsigned). */
+async function innerPackets(input: AsyncIterable<Uint8Array>, job: EncryptJob): Promise<AsyncIterable<Uint8Array>> {
+  const chunks = rechunk(input, CHUNK);
+  const signer = job.signer ? await fastSigner(job.signer.unlocked, job.now) : undefined;
+  const fast = signer && signedLiteral(chunks, signer, job.filename, job.now);
+  if (fast) {
+    signedLiteralRuns.written++;
+    return fast;
+  }
+  // Created only here: openpgp.js starts pulling its input as soon as the message exists.
   const message = await openpgp.createMessage({
-    binary: toWebStream(rechunk(input, CHUNK)),
+    binary: toWebStream(chunks),
     filename: job.filename,
     format: 'binary',
     date: job.now,
   });
   const inner = job.signer
-    ? ((await openpgp.sign({
+    ? await openpgp.sign({
         message,
         signingKeys: [job.signer.unlocked],
         format: 'binary',
         date: job.now,
         config: OPENPGP_CONFIG,
-      } as Parameters<typeof openpgp.sign>[0])) as unknown as ReadableStream<Uint8Array>)
-    : (message.write() as unknown as ReadableStream<Uint8Array>);
+      } as Parameters<typeof openpgp.sign>[0])
+    : message.write();
+  return fromWeb(inner as unknown as ReadableStream<Uint8Array>);
+}
+
+/** Session key packets by openpgp.js, then our SEIPD packet around the signed literal data. */
+async function* encryptFast(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
+  const inner = await innerPackets(input, job);
   const sessionKey = new Uint8Array(randomBytes(32));
   yield await openpgp.encryptSessionKey({
     data: sessionKey,
@@ -71,7 +91,7 @@ async function* encryptFast(input: AsyncIterable<Uint8Array>, job: EncryptJob): 
     date: job.now,
     config: OPENPGP_CONFIG,
   });
-  yield* seipdTransform('encrypt', 'aes256', sessionKey, fromWeb(inner));
+  yield* seipdTransform('encrypt', 'aes256', sessionKey, inner);
 }
 
 async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
@@ -183,10 +203,22 @@ async function decryptFast(
     }
     reader.end();
   }
+  const digests: InnerDigests = {};
+  let decrypted: Awaited<ReturnType<typeof peek>>;
+  try {
+    decrypted = await peek(seipdTransform('decrypt', algorithm, sessionKey.data, body(), digests), INNER_HEAD_BYTES);
+  } catch (error) {
+    throw corrupted(job, error);
+  }
+  const read = readSignedLiteral(decrypted.head, decrypted.rest, () => digests.digests, job.verificationKeys, job.now);
+  if (!read.fallback) {
+    signedLiteralRuns.read++;
+    return signedLiteralDecryption(read, job);
+  }
   let result: openpgp.VerifyMessageResult;
   try {
     const message = await openpgp.readMessage({
-      binaryMessage: toWebStream(seipdTransform('decrypt', algorithm, sessionKey.data, body())),
+      binaryMessage: toWebStream(decrypted.rest),
       config: OPENPGP_CONFIG,
     });
     result = await openpgp.verify({
@@ -200,6 +232,20 @@ async function decryptFast(
     throw corrupted(job, error);
   }
   return rawDecryption(result, job);
+}
+
+function signedLiteralDecryption(
+  read: Extract<ReturnType<typeof readSignedLiteral>, { fallback: false }>,
+  job: DecryptJob,
+): RawDecryption {
+  async function* data(): AsyncIterable<Uint8Array> {
+    try {
+      yield* read.data;
+    } catch (error) {
+      throw corrupted(job, error);
+    }
+  }
+  return { data: data(), finish: async () => ({ signatures: await read.finish() }) };
 }
 
 async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {

@@ -14,12 +14,15 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
+import { InnerDigester } from './inner-digest.ts';
 import { type SeipdCipher, SeipdDecryptor, SeipdEncryptor } from './seipd.ts';
 import type { FromWorker, ToWorker } from './seipd-worker.ts';
 
 export const OFFLOAD_THRESHOLD = 4 << 20;
 /** Input chunks sent but not yet answered: enough to keep the worker busy, little memory. */
 const IN_FLIGHT = 2;
+/** Bytes per message to the worker. */
+const BATCH = 1 << 20;
 const MAX_IDLE = 2;
 
 const idle: Worker[] = [];
@@ -103,11 +106,17 @@ function* inThread(transform: SeipdEncryptor | SeipdDecryptor, chunks: Uint8Arra
   for (const chunk of chunks) yield* transform.push(chunk);
 }
 
+/** Filled when a decryption asked for the signed content's digests (InnerDigester) has ended. */
+export interface InnerDigests {
+  digests?: (Uint8Array | null)[];
+}
+
 export async function* seipdTransform(
   kind: 'encrypt' | 'decrypt',
   algorithm: SeipdCipher,
   key: Uint8Array,
   source: AsyncIterable<Uint8Array>,
+  inner?: InnerDigests,
 ): AsyncIterable<Uint8Array> {
   const iterator = source[Symbol.asyncIterator]();
   const first: Uint8Array[] = [];
@@ -127,20 +136,29 @@ export async function* seipdTransform(
     if (!worker) {
       seipdRuns.inThread++;
       const transform = kind === 'encrypt' ? new SeipdEncryptor(algorithm, key) : new SeipdDecryptor(algorithm, key);
-      yield* inThread(transform, first);
+      const digester = kind === 'decrypt' && inner ? new InnerDigester() : undefined;
+      const digested = function* (chunks: Iterable<Uint8Array>) {
+        for (const chunk of chunks) {
+          digester?.push(chunk);
+          yield chunk;
+        }
+      };
+      yield* digested(inThread(transform, first));
       if (!sourceDone) {
         for (;;) {
           const next = await iterator.next();
           if (next.done) break;
-          yield* transform.push(next.value);
+          yield* digested(transform.push(next.value));
         }
         sourceDone = true;
       }
-      yield* transform.end();
+      yield* digested(transform.end());
+      if (digester && inner) inner.digests = digester.end();
       return;
     }
     seipdRuns.worker++;
-    yield* viaWorker(worker, { type: 'start', kind, algorithm, key }, first, iterator, () => {
+    const start: ToWorker = { type: 'start', kind, algorithm, key, digestInner: kind === 'decrypt' && !!inner };
+    yield* viaWorker(worker, start, first, iterator, inner, () => {
       sourceDone = true;
     });
   } finally {
@@ -153,6 +171,7 @@ async function* viaWorker(
   start: ToWorker,
   first: Uint8Array[],
   iterator: AsyncIterator<Uint8Array>,
+  inner: InnerDigests | undefined,
   onSourceDone: () => void,
 ): AsyncIterable<Uint8Array> {
   const answers: FromWorker[] = [];
@@ -191,38 +210,44 @@ async function* viaWorker(
   };
   let inFlight = 0;
   let pumpDone = false;
-  // Input buffers the worker gave back: each input is copied into one of these rather than a new buffer.
+  // Inputs go over in batches of BATCH bytes, copied into buffers the worker gives back when done with them:
+  // the pieces arriving here may be a few bytes (packet headers) or views into buffers the caller keeps.
   const spares: ArrayBuffer[] = [];
-  const post = (message: ToWorker) => {
-    if (message.type !== 'chunk') {
-      worker.postMessage(message);
-      return;
+  let batch: Uint8Array | undefined;
+  let filled = 0;
+  const flush = async () => {
+    if (!batch || filled === 0) return;
+    while (inFlight >= IN_FLIGHT && !failure) await waitForPump();
+    if (failure) throw failure;
+    inFlight++;
+    const data = batch.subarray(0, filled);
+    batch = undefined;
+    filled = 0;
+    worker.postMessage({ type: 'chunk', data } satisfies ToWorker, [data.buffer as ArrayBuffer]);
+  };
+  const add = async (piece: Uint8Array) => {
+    let at = 0;
+    while (at < piece.length) {
+      batch ??= new Uint8Array(spares.pop() ?? new ArrayBuffer(BATCH));
+      const n = Math.min(BATCH - filled, piece.length - at);
+      batch.set(piece.subarray(at, at + n), filled);
+      filled += n;
+      at += n;
+      if (filled === BATCH) await flush();
     }
-    // A copy the worker owns: the caller's chunk may be a view into a buffer it goes on using.
-    const length = message.data.length;
-    let spare = spares.pop();
-    if (spare && spare.byteLength < length) spare = undefined;
-    const own = spare ? new Uint8Array(spare, 0, length) : new Uint8Array(length);
-    own.set(message.data);
-    worker.postMessage({ type: 'chunk', data: own } satisfies ToWorker, [own.buffer as ArrayBuffer]);
   };
   const pump = (async () => {
-    post(start);
-    const send = async (data: Uint8Array) => {
-      while (inFlight >= IN_FLIGHT && !failure) await waitForPump();
-      if (failure) throw failure;
-      inFlight++;
-      post({ type: 'chunk', data });
-    };
-    for (const chunk of first) await send(chunk);
+    worker.postMessage(start);
+    for (const chunk of first) await add(chunk);
     for (;;) {
       if (failure) throw failure;
       const next = await iterator.next();
       if (next.done) break;
-      await send(next.value);
+      await add(next.value);
     }
+    await flush();
     onSourceDone();
-    post({ type: 'end' });
+    worker.postMessage({ type: 'end' } satisfies ToWorker);
     pumpDone = true;
   })();
   pump.catch((error: unknown) => {
@@ -242,12 +267,13 @@ async function* viaWorker(
       if (answer.type === 'error') throw new Error(answer.message);
       if (answer.type === 'pong') continue;
       if (answer.type === 'out') {
-        if (answer.spare && spares.length < IN_FLIGHT) spares.push(answer.spare);
+        if (answer.spare?.byteLength === BATCH && spares.length < IN_FLIGHT) spares.push(answer.spare);
         inFlight--;
         wakePump();
       }
       yield* answer.chunks;
       if (answer.type === 'done') {
+        if (inner && answer.digests) inner.digests = answer.digests;
         finished = true;
         break;
       }

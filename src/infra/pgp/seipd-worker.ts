@@ -4,22 +4,24 @@
  * keep only a few chunks in flight.
  */
 import { parentPort } from 'node:worker_threads';
+import { InnerDigester } from './inner-digest.ts';
 import { type SeipdCipher, SeipdDecryptor, SeipdEncryptor } from './seipd.ts';
 
 export type ToWorker =
-  | { type: 'start'; kind: 'encrypt' | 'decrypt'; algorithm: SeipdCipher; key: Uint8Array }
+  | { type: 'start'; kind: 'encrypt' | 'decrypt'; algorithm: SeipdCipher; key: Uint8Array; digestInner?: boolean }
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
   | { type: 'ping' };
 
 export type FromWorker =
   | { type: 'out'; chunks: Uint8Array[]; spare?: ArrayBuffer }
-  | { type: 'done'; chunks: Uint8Array[] }
+  | { type: 'done'; chunks: Uint8Array[]; digests?: (Uint8Array | null)[] }
   | { type: 'error'; message: string }
   | { type: 'pong' };
 
 const port = parentPort;
 let transform: SeipdEncryptor | SeipdDecryptor | undefined;
+let digester: InnerDigester | undefined;
 
 /** Buffers this small may be slices of Node's shared Buffer pool, which must never be transferred. */
 const TRANSFERABLE = 64 * 1024;
@@ -49,8 +51,10 @@ port?.on('message', (message: ToWorker) => {
         message.kind === 'encrypt'
           ? new SeipdEncryptor(message.algorithm, message.key)
           : new SeipdDecryptor(message.algorithm, message.key);
+      digester = message.kind === 'decrypt' && message.digestInner ? new InnerDigester() : undefined;
     } else if (message.type === 'chunk') {
       const chunks = transform!.push(message.data);
+      for (const chunk of chunks) digester?.push(chunk);
       const spare = message.data.buffer as ArrayBuffer;
       send(
         { type: 'out', chunks },
@@ -58,11 +62,15 @@ port?.on('message', (message: ToWorker) => {
       );
     } else {
       const chunks = transform!.end();
+      for (const chunk of chunks) digester?.push(chunk);
+      const digests = digester?.end();
       transform = undefined;
-      send({ type: 'done', chunks });
+      digester = undefined;
+      send(digests ? { type: 'done', chunks, digests } : { type: 'done', chunks });
     }
   } catch (error) {
     transform = undefined;
+    digester = undefined;
     send({ type: 'error', message: (error as Error).message });
   }
 });

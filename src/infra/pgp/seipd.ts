@@ -55,7 +55,7 @@ export function definiteLength(length: number): Uint8Array {
  * Frames a packet body as it streams: 1 MiB partial chunks while more may follow, a definite length at the
  * end. Chunks are handed on as views; a buffer is never both handed on and kept.
  */
-class PacketFramer {
+export class PacketFramer {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private started = false;
@@ -190,7 +190,7 @@ export class SeipdDecryptor {
     shifted.set(this.previous, 0);
     shifted.set(this.carry, BLOCK);
     shifted.set(input.subarray(0, whole - this.carry.length), BLOCK + this.carry.length);
-    const keystream = this.ecb.update(shifted.subarray(0, whole));
+    const keystream = plainBytes(this.ecb.update(shifted.subarray(0, whole)));
     xorInto(keystream, shifted.subarray(BLOCK));
     this.previous = shifted.slice(whole, whole + BLOCK);
     this.carry = copy(input.subarray(whole - this.carry.length));
@@ -201,7 +201,7 @@ export class SeipdDecryptor {
     if (!this.versionSeen) throw new Error('the encrypted packet is empty');
     const out: Uint8Array[] = [];
     if (this.carry.length > 0) {
-      const last = this.ecb.update(this.previous).subarray(0, this.carry.length);
+      const last = plainBytes(this.ecb.update(this.previous)).subarray(0, this.carry.length);
       xorInto(last, this.carry);
       out.push(...this.release(last));
       this.carry = new Uint8Array(0);
@@ -244,6 +244,11 @@ export class SeipdDecryptor {
     for (const piece of out) this.mdc.update(piece);
     return out.filter((piece) => piece.length > 0);
   }
+}
+
+/** The same memory as a plain Uint8Array: what leaves here compares equal to what openpgp.js returns. */
+function plainBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
 }
 
 /** A copy: Buffer#slice (input is often a Buffer) would return a view into the caller's memory. */
