@@ -11,6 +11,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import ssh2, { type Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import type { BankConfig } from '../config/schema.ts';
+import { installDirectReadReplies } from './direct-data.ts';
 import { classifySftpError, sftpError } from './errors.ts';
 import { fingerprintOf, type HostKeyPolicy, hostKeyPolicy, matchesPin } from './host-key.ts';
 
@@ -387,6 +388,7 @@ export async function openSftpConnection(
         else resolve(channel);
       });
     });
+    installDirectReadReplies(sftp);
     client.removeAllListeners('close');
     client.removeAllListeners('error');
     // errors after the handshake surface through `broken` and the failing request
