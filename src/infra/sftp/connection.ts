@@ -201,6 +201,19 @@ export class SftpConnection {
     );
   }
 
+  /**
+   * Runs `send` with the socket corked, so the requests it issues leave in one write: on loopback each socket
+   * write wakes the server on its own, and one per READ request was a visible share of a download's time.
+   */
+  batch(send: () => void): void {
+    this.socket.cork();
+    try {
+      send();
+    } finally {
+      this.socket.uncork();
+    }
+  }
+
   /** Reads up to `length` bytes at `position`; 0 bytes at end of file. */
   read(handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
     return this.readInto(handle, Buffer.allocUnsafe(length), position, path);

@@ -8,9 +8,10 @@
  *   await disposeRemoteFile(conn, '/outgoing/REC_20261125.txt', { action: 'move', toDir: '/outgoing/done' });
  */
 import { createHash } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
+import { coalescedWriter } from './coalesced-writes.ts';
 import type { SftpConnection } from './connection.ts';
 import { sftpError } from './errors.ts';
 import { untrustedNameReason } from './remote-names.ts';
@@ -57,10 +58,12 @@ async function writeTo(sink: Writable, chunk: Buffer): Promise<void> {
 
 /**
  * Reads the whole remote file in order through `consume`; returns total bytes and SHA-256.
- * With `recycle`, each chunk's buffer is reused for a later read once `consume` has resolved for it, so the
- * consumer must be done with the bytes by then (a positional file write that has completed, a hash). Fresh
- * buffers per chunk would be 200 MB of garbage for a 200 MB file, and the collections that forces cost more
- * than the decryption. Without `recycle` every chunk is a buffer of its own (for sinks that keep references).
+ * With `recycle`, each chunk's buffer is reused for a later read once the promise `consume` returned for it has
+ * resolved, so the consumer must be done with the bytes by then (a positional file write that has completed, a
+ * hash). The loop does not wait for that promise: it goes on with the next reply while the consumer works, with
+ * at most twice `concurrency` buffers in use. Fresh buffers per chunk would be 200 MB of garbage for a 200 MB
+ * file, and the collections that forces cost more than the decryption. Without `recycle` every chunk is a buffer
+ * of its own (for sinks that keep references) and `consume` is awaited (their back-pressure).
  */
 export async function readRemote(
   conn: SftpConnection,
@@ -73,7 +76,17 @@ export async function readRemote(
   const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY;
   const hash = createHash('sha256');
   const free: Buffer[] = [];
-  const take = () => (options.recycle ? free.pop() : undefined) ?? Buffer.allocUnsafeSlow(chunkSize);
+  let allocated = 0;
+  const take = (): Buffer | undefined => {
+    if (!options.recycle) return Buffer.allocUnsafeSlow(chunkSize);
+    const buffer = free.pop();
+    if (buffer || allocated >= 2 * concurrency) return buffer;
+    allocated++;
+    return Buffer.allocUnsafeSlow(chunkSize);
+  };
+  /** Consumers still holding their chunk's buffer (recycle only), and the first failure among them. */
+  const holding = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   const handle = await conn.open(remotePath, 'r');
   let total = 0;
   try {
@@ -96,49 +109,71 @@ export async function readRemote(
     };
     const queue: Array<{ buffer: Buffer; pending: Promise<Buffer> }> = [];
     let next = 0;
+    // Requests go out half the pipeline at a time, in one socket write (conn.batch), not one write per reply.
     const refill = () => {
-      while (next < size && queue.length < concurrency) {
-        const length = Math.min(chunkSize, size - next);
-        const buffer = take();
-        const pending = readRange(buffer, next, length);
-        pending.catch(() => {}); // awaited in order below; this only silences the not-yet-awaited rejection
-        queue.push({ buffer, pending });
-        next += length;
-      }
+      if (queue.length > concurrency / 2) return;
+      conn.batch(() => {
+        while (next < size && queue.length < concurrency) {
+          const buffer = take();
+          if (!buffer) return;
+          const length = Math.min(chunkSize, size - next);
+          const pending = readRange(buffer, next, length);
+          pending.catch(() => {}); // awaited in order below; this only silences the not-yet-awaited rejection
+          queue.push({ buffer, pending });
+          next += length;
+        }
+      });
     };
     const deliver = async (buffer: Buffer, chunk: Buffer) => {
       total += chunk.length;
       if (tuning.maxBytes !== undefined && total > tuning.maxBytes) throw tooLarge(total);
       hash.update(chunk);
-      await consume(chunk);
-      if (options.recycle) free.push(buffer);
+      if (!options.recycle) return consume(chunk);
+      const done: Promise<void> = Promise.resolve(consume(chunk)).then(
+        () => {
+          holding.delete(done);
+          free.push(buffer);
+        },
+        (error) => {
+          holding.delete(done);
+          failure ??= { error };
+        },
+      );
+      holding.add(done);
+    };
+    /** Waits for a consumer (or all of them) to give its buffer back; rethrows a consumer's failure. */
+    const settle = async (all = false) => {
+      if (holding.size > 0) await (all ? Promise.all(holding) : Promise.race(holding));
+      if (failure) throw failure.error;
     };
     refill();
-    while (queue.length > 0) {
+    while (queue.length > 0 || next < size) {
+      if (queue.length === 0) {
+        await settle();
+        refill();
+        continue;
+      }
       const { buffer, pending } = queue.shift()!;
       const chunk = await pending;
-      refill();
       await deliver(buffer, chunk);
+      if (failure) throw failure.error;
+      refill();
     }
     // The file may have grown since fstat: read on until end of file.
     for (;;) {
-      const buffer = take();
+      await settle(true);
+      const buffer = take()!;
       const more = await conn.readInto(handle, buffer, total, remotePath);
       if (more.length === 0) break;
       await deliver(buffer, more);
     }
+    await settle(true);
   } finally {
+    // a consumer still writing a chunk must finish before the caller closes (or removes) what it writes to
+    await Promise.allSettled(holding);
     if (!conn.broken) await conn.closeHandle(handle, remotePath).catch(() => {});
   }
   return { bytes: total, sha256: hash.digest('hex') };
-}
-
-async function writeFully(file: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < chunk.length) {
-    const { bytesWritten } = await file.write(chunk, done, chunk.length - done, position + done);
-    done += bytesWritten;
-  }
 }
 
 export async function downloadFile(
@@ -161,18 +196,8 @@ export async function downloadFile(
   const partial = `${destination.path}.part`;
   const file = await open(partial, 'w', 0o640);
   try {
-    let position = 0;
-    const result = await readRemote(
-      conn,
-      remotePath,
-      async (chunk) => {
-        const at = position;
-        position += chunk.length;
-        await writeFully(file, chunk, at);
-      },
-      tuning,
-      { recycle: true },
-    );
+    const writer = coalescedWriter(file);
+    const result = await readRemote(conn, remotePath, (chunk) => writer.write(chunk), tuning, { recycle: true });
     await file.close();
     await rename(partial, destination.path);
     return { remotePath, ...result, durationMs: performance.now() - started };
