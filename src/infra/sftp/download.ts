@@ -15,6 +15,7 @@ import { coalescedWriter } from './coalesced-writes.ts';
 import type { SftpConnection } from './connection.ts';
 import { sftpError } from './errors.ts';
 import { untrustedNameReason } from './remote-names.ts';
+import { type OffThreadSha256, offThreadSha256 } from './sha256-offload.ts';
 
 export type DownloadDestination = { path: string } | { sink: Writable } | { discard: true };
 
@@ -25,6 +26,8 @@ export type DownloadDestination = { path: string } | { sink: Writable } | { disc
  */
 export const DEFAULT_CHUNK = 256 * 1024;
 export const DEFAULT_CONCURRENCY = 16;
+/** Files from this size on are hashed in a worker (sha256-offload.ts); below it a thread hop would only cost. */
+export const OFFLOAD_SHA256_FROM = 4 << 20;
 
 export interface TransferTuning {
   concurrency?: number;
@@ -74,15 +77,19 @@ export async function readRemote(
 ): Promise<{ bytes: number; sha256: string }> {
   const chunkSize = Math.min(tuning.chunkSize ?? DEFAULT_CHUNK, conn.maxReadLength);
   const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxBuffers = 2 * concurrency;
   const hash = createHash('sha256');
+  /** Set for a large download with recycled buffers: they are views of this, hashed by a worker. */
+  let slab: SharedArrayBuffer | undefined;
+  let offThread: OffThreadSha256 | undefined;
   const free: Buffer[] = [];
   let allocated = 0;
   const take = (): Buffer | undefined => {
     if (!options.recycle) return Buffer.allocUnsafeSlow(chunkSize);
     const buffer = free.pop();
-    if (buffer || allocated >= 2 * concurrency) return buffer;
+    if (buffer || allocated >= maxBuffers) return buffer;
     allocated++;
-    return Buffer.allocUnsafeSlow(chunkSize);
+    return slab ? Buffer.from(slab, (allocated - 1) * chunkSize, chunkSize) : Buffer.allocUnsafeSlow(chunkSize);
   };
   /** Consumers still holding their chunk's buffer (recycle only), and the first failure among them. */
   const holding = new Set<Promise<void>>();
@@ -97,6 +104,11 @@ export async function readRemote(
         limit: tuning.maxBytes,
       });
     if (tuning.maxBytes !== undefined && size > tuning.maxBytes) throw tooLarge(size);
+    if (options.recycle && size >= OFFLOAD_SHA256_FROM) {
+      const shared = new SharedArrayBuffer(maxBuffers * chunkSize);
+      offThread = await offThreadSha256(shared);
+      if (offThread) slab = shared;
+    }
     // A short read (allowed by the protocol) is completed by further reads of the same range.
     const readRange = async (buffer: Buffer, position: number, length: number): Promise<Buffer> => {
       let got = 0;
@@ -127,9 +139,12 @@ export async function readRemote(
     const deliver = async (buffer: Buffer, chunk: Buffer) => {
       total += chunk.length;
       if (tuning.maxBytes !== undefined && total > tuning.maxBytes) throw tooLarge(total);
-      hash.update(chunk);
-      if (!options.recycle) return consume(chunk);
-      const done: Promise<void> = Promise.resolve(consume(chunk)).then(
+      if (!options.recycle) {
+        hash.update(chunk);
+        return consume(chunk);
+      }
+      if (!offThread) hash.update(chunk);
+      const done: Promise<void> = Promise.all([consume(chunk), offThread?.update(chunk)]).then(
         () => {
           holding.delete(done);
           free.push(buffer);
@@ -143,6 +158,7 @@ export async function readRemote(
     };
     /** Waits for a consumer (or all of them) to give its buffer back; rethrows a consumer's failure. */
     const settle = async (all = false) => {
+      offThread?.flush();
       if (holding.size > 0) await (all ? Promise.all(holding) : Promise.race(holding));
       if (failure) throw failure.error;
     };
@@ -168,12 +184,16 @@ export async function readRemote(
       await deliver(buffer, more);
     }
     await settle(true);
+    const sha256 = offThread ? await offThread.digest() : hash.digest('hex');
+    offThread = undefined;
+    return { bytes: total, sha256 };
   } finally {
     // a consumer still writing a chunk must finish before the caller closes (or removes) what it writes to
+    offThread?.flush();
     await Promise.allSettled(holding);
+    offThread?.abandon();
     if (!conn.broken) await conn.closeHandle(handle, remotePath).catch(() => {});
   }
-  return { bytes: total, sha256: hash.digest('hex') };
 }
 
 export async function downloadFile(
