@@ -36,6 +36,22 @@ describe('coalesced writes', () => {
     expect(calls.length).toBeLessThan(chunks.length);
   });
 
+  it('holds chunks back until minBytes are waiting, or until flushed', async () => {
+    const { file, content, calls } = memoryFile();
+    const writer = coalescedWriter(file, { minBytes: 250 });
+    const written: number[] = [];
+    const chunks = Array.from({ length: 3 }, (_, i) => Buffer.alloc(100, i + 1));
+    const pending = chunks.map((chunk, i) => writer.write(chunk).then(() => written.push(i)));
+    await Promise.all(pending);
+    expect(calls).toEqual([3]);
+    const last = writer.write(Buffer.alloc(10, 9)).then(() => written.push(3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(written).toEqual([0, 1, 2]);
+    writer.flush();
+    await last;
+    expect(content.subarray(0, 310).equals(Buffer.concat([...chunks, Buffer.alloc(10, 9)]))).toBe(true);
+  });
+
   it('finishes a short write', async () => {
     const { file, content } = memoryFile(150);
     const writer = coalescedWriter(file);

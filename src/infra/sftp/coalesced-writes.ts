@@ -1,15 +1,17 @@
 /**
- * Sequential writes to a local file, coalesced: chunks handed over while a write is in flight go out together,
- * in one `writev`, once it completes. The download loop hands each chunk over and moves on to the next reply
- * instead of waiting for the disk, and when the disk is the slower side the batches grow, so there are fewer
- * thread-pool round trips (each one a wake-up of a pool thread, which on a busy 2-core machine costs more than
- * the copy into the page cache).
+ * Sequential writes to a local file, coalesced: chunks go out together in one `writev` once `minBytes` of them
+ * are waiting (or on `flush`), and those handed over while a write is in flight go out together once it
+ * completes. The download loop hands each chunk over and moves on to the next reply instead of waiting for the
+ * disk, and there are few thread-pool round trips: each is a wake-up of a pool thread, which on a busy 2-core
+ * machine costs more than the copy into the page cache.
  */
 import type { FileHandle } from 'node:fs/promises';
 
 export interface CoalescedWriter {
-  /** Appends `chunk`; resolves once it is written (the caller may then reuse the buffer). */
+  /** Appends `chunk`; resolves once it is written (the caller may then reuse the buffer). Call `flush` before waiting. */
   write(chunk: Buffer): Promise<void>;
+  /** Starts writing what is waiting, however little. */
+  flush(): void;
 }
 
 /** Writes all of `chunks` at `position`; a short write (allowed, rare for regular files) is finished piece by piece. */
@@ -25,8 +27,10 @@ async function writevFully(file: FileHandle, chunks: Buffer[], position: number)
   return total;
 }
 
-export function coalescedWriter(file: FileHandle, start = 0): CoalescedWriter {
-  let position = start;
+export function coalescedWriter(file: FileHandle, options: { minBytes?: number } = {}): CoalescedWriter {
+  const minBytes = options.minBytes ?? 0;
+  let position = 0;
+  let waitingBytes = 0;
   let waiting: Array<{ chunk: Buffer; resolve: () => void; reject: (error: unknown) => void }> = [];
   let writing = false;
   let failure: unknown;
@@ -35,6 +39,7 @@ export function coalescedWriter(file: FileHandle, start = 0): CoalescedWriter {
     while (waiting.length > 0) {
       const batch = waiting;
       waiting = [];
+      waitingBytes = 0;
       try {
         position += await writevFully(
           file,
@@ -46,6 +51,7 @@ export function coalescedWriter(file: FileHandle, start = 0): CoalescedWriter {
         failure ??= error;
         for (const entry of [...batch, ...waiting]) entry.reject(error);
         waiting = [];
+        waitingBytes = 0;
       }
     }
     writing = false;
@@ -55,8 +61,12 @@ export function coalescedWriter(file: FileHandle, start = 0): CoalescedWriter {
       if (failure) return Promise.reject(failure);
       return new Promise<void>((resolve, reject) => {
         waiting.push({ chunk, resolve, reject });
-        if (!writing) void pump();
+        waitingBytes += chunk.length;
+        if (!writing && waitingBytes >= minBytes) void pump();
       });
+    },
+    flush() {
+      if (!writing && waiting.length > 0) void pump();
     },
   };
 }

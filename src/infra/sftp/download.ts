@@ -28,6 +28,8 @@ export const DEFAULT_CHUNK = 256 * 1024;
 export const DEFAULT_CONCURRENCY = 16;
 /** Files from this size on are hashed in a worker (sha256-offload.ts); below it a thread hop would only cost. */
 export const OFFLOAD_SHA256_FROM = 4 << 20;
+/** Local file writes are at least this large (coalesced-writes.ts): a few per MB of pool-thread wake-ups. */
+const WRITE_BATCH = 1 << 20;
 
 export interface TransferTuning {
   concurrency?: number;
@@ -67,13 +69,14 @@ async function writeTo(sink: Writable, chunk: Buffer): Promise<void> {
  * at most twice `concurrency` buffers in use. Fresh buffers per chunk would be 200 MB of garbage for a 200 MB
  * file, and the collections that forces cost more than the decryption. Without `recycle` every chunk is a buffer
  * of its own (for sinks that keep references) and `consume` is awaited (their back-pressure).
+ * `flush` is called whenever the loop is about to wait for consumers, for one that holds chunks back to batch them.
  */
 export async function readRemote(
   conn: SftpConnection,
   remotePath: string,
   consume: (chunk: Buffer) => Promise<void> | void,
   tuning: TransferTuning = {},
-  options: { recycle?: boolean } = {},
+  options: { recycle?: boolean; flush?: () => void } = {},
 ): Promise<{ bytes: number; sha256: string }> {
   const chunkSize = Math.min(tuning.chunkSize ?? DEFAULT_CHUNK, conn.maxReadLength);
   const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY;
@@ -159,6 +162,7 @@ export async function readRemote(
     /** Waits for a consumer (or all of them) to give its buffer back; rethrows a consumer's failure. */
     const settle = async (all = false) => {
       offThread?.flush();
+      options.flush?.();
       if (holding.size > 0) await (all ? Promise.all(holding) : Promise.race(holding));
       if (failure) throw failure.error;
     };
@@ -190,6 +194,7 @@ export async function readRemote(
   } finally {
     // a consumer still writing a chunk must finish before the caller closes (or removes) what it writes to
     offThread?.flush();
+    options.flush?.();
     await Promise.allSettled(holding);
     offThread?.abandon();
     if (!conn.broken) await conn.closeHandle(handle, remotePath).catch(() => {});
@@ -216,8 +221,11 @@ export async function downloadFile(
   const partial = `${destination.path}.part`;
   const file = await open(partial, 'w', 0o640);
   try {
-    const writer = coalescedWriter(file);
-    const result = await readRemote(conn, remotePath, (chunk) => writer.write(chunk), tuning, { recycle: true });
+    const writer = coalescedWriter(file, { minBytes: WRITE_BATCH });
+    const result = await readRemote(conn, remotePath, (chunk) => writer.write(chunk), tuning, {
+      recycle: true,
+      flush: () => writer.flush(),
+    });
     await file.close();
     await rename(partial, destination.path);
     return { remotePath, ...result, durationMs: performance.now() - started };
