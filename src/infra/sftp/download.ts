@@ -1,19 +1,27 @@
 /**
  * Streaming download with SHA-256: READ requests are pipelined (several in flight, results consumed in order)
- * and each chunk is hashed and written out as it arrives, so memory stays at `concurrency x chunkSize`.
- * Reads have no side effect at the bank, so pipelining them is allowed for every bank.
+ * and each chunk is hashed and written out as it arrives, so memory stays at twice `concurrency x chunkSize`
+ * (the requests in flight, and the chunks still being written or hashed). Reads have no side effect at the bank,
+ * so pipelining them is allowed for every bank.
+ *
+ * Where a large download's time went, and what this module and its helpers do about it (bench/sftp.ts, 200 MB on
+ * loopback): ssh2 staged every reply in a fresh buffer (direct-data.ts copies it straight into the READ's
+ * buffer); the loop waited for each disk write (coalesced-writes.ts writes behind it); SHA-256 on the calling
+ * thread (sha256-offload.ts hashes in a worker); one socket write per READ request (sent in batches).
  *
  * @example
  *   const { sha256, bytes } = await downloadFile(conn, '/outgoing/REC_20261125.txt', { path: './in/REC.txt' });
  *   await disposeRemoteFile(conn, '/outgoing/REC_20261125.txt', { action: 'move', toDir: '/outgoing/done' });
  */
 import { createHash } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { Writable } from 'node:stream';
+import { coalescedWriter } from './coalesced-writes.ts';
 import type { SftpConnection } from './connection.ts';
 import { sftpError } from './errors.ts';
 import { untrustedNameReason } from './remote-names.ts';
+import { type OffThreadSha256, offThreadSha256 } from './sha256-offload.ts';
 
 export type DownloadDestination = { path: string } | { sink: Writable } | { discard: true };
 
@@ -24,6 +32,10 @@ export type DownloadDestination = { path: string } | { sink: Writable } | { disc
  */
 export const DEFAULT_CHUNK = 256 * 1024;
 export const DEFAULT_CONCURRENCY = 16;
+/** Files from this size on are hashed in a worker (sha256-offload.ts); below it a thread hop would only cost. */
+export const OFFLOAD_SHA256_FROM = 4 << 20;
+/** Local file writes are at least this large (coalesced-writes.ts): a few per MB of pool-thread wake-ups. */
+const WRITE_BATCH = 1 << 20;
 
 export interface TransferTuning {
   concurrency?: number;
@@ -57,23 +69,40 @@ async function writeTo(sink: Writable, chunk: Buffer): Promise<void> {
 
 /**
  * Reads the whole remote file in order through `consume`; returns total bytes and SHA-256.
- * With `recycle`, each chunk's buffer is reused for a later read once `consume` has resolved for it, so the
- * consumer must be done with the bytes by then (a positional file write that has completed, a hash). Fresh
- * buffers per chunk would be 200 MB of garbage for a 200 MB file, and the collections that forces cost more
- * than the decryption. Without `recycle` every chunk is a buffer of its own (for sinks that keep references).
+ * With `recycle`, each chunk's buffer is reused for a later read once the promise `consume` returned for it has
+ * resolved, so the consumer must be done with the bytes by then (a positional file write that has completed, a
+ * hash). The loop does not wait for that promise: it goes on with the next reply while the consumer works, with
+ * at most twice `concurrency` buffers in use. Fresh buffers per chunk would be 200 MB of garbage for a 200 MB
+ * file, and the collections that forces cost more than the decryption. Without `recycle` every chunk is a buffer
+ * of its own (for sinks that keep references) and `consume` is awaited (their back-pressure).
+ * `flush` is called whenever the loop is about to wait for consumers, for one that holds chunks back to batch them.
  */
 export async function readRemote(
   conn: SftpConnection,
   remotePath: string,
   consume: (chunk: Buffer) => Promise<void> | void,
   tuning: TransferTuning = {},
-  options: { recycle?: boolean } = {},
+  options: { recycle?: boolean; flush?: () => void } = {},
 ): Promise<{ bytes: number; sha256: string }> {
   const chunkSize = Math.min(tuning.chunkSize ?? DEFAULT_CHUNK, conn.maxReadLength);
   const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY;
+  const maxBuffers = 2 * concurrency;
   const hash = createHash('sha256');
+  /** Set for a large download with recycled buffers: they are views of this, hashed by a worker. */
+  let slab: SharedArrayBuffer | undefined;
+  let offThread: OffThreadSha256 | undefined;
   const free: Buffer[] = [];
-  const take = () => (options.recycle ? free.pop() : undefined) ?? Buffer.allocUnsafeSlow(chunkSize);
+  let allocated = 0;
+  const take = (): Buffer | undefined => {
+    if (!options.recycle) return Buffer.allocUnsafeSlow(chunkSize);
+    const buffer = free.pop();
+    if (buffer || allocated >= maxBuffers) return buffer;
+    allocated++;
+    return slab ? Buffer.from(slab, (allocated - 1) * chunkSize, chunkSize) : Buffer.allocUnsafeSlow(chunkSize);
+  };
+  /** Consumers still holding their chunk's buffer (recycle only), and the first failure among them. */
+  const holding = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
   const handle = await conn.open(remotePath, 'r');
   let total = 0;
   try {
@@ -84,6 +113,11 @@ export async function readRemote(
         limit: tuning.maxBytes,
       });
     if (tuning.maxBytes !== undefined && size > tuning.maxBytes) throw tooLarge(size);
+    if (options.recycle && size >= OFFLOAD_SHA256_FROM) {
+      const shared = new SharedArrayBuffer(maxBuffers * chunkSize);
+      offThread = await offThreadSha256(shared);
+      if (offThread) slab = shared;
+    }
     // A short read (allowed by the protocol) is completed by further reads of the same range.
     const readRange = async (buffer: Buffer, position: number, length: number): Promise<Buffer> => {
       let got = 0;
@@ -96,48 +130,80 @@ export async function readRemote(
     };
     const queue: Array<{ buffer: Buffer; pending: Promise<Buffer> }> = [];
     let next = 0;
+    // Requests go out half the pipeline at a time, in one socket write (conn.batch), not one write per reply.
     const refill = () => {
-      while (next < size && queue.length < concurrency) {
-        const length = Math.min(chunkSize, size - next);
-        const buffer = take();
-        const pending = readRange(buffer, next, length);
-        pending.catch(() => {}); // awaited in order below; this only silences the not-yet-awaited rejection
-        queue.push({ buffer, pending });
-        next += length;
-      }
+      if (queue.length > concurrency / 2) return;
+      conn.batch(() => {
+        while (next < size && queue.length < concurrency) {
+          const buffer = take();
+          if (!buffer) return;
+          const length = Math.min(chunkSize, size - next);
+          const pending = readRange(buffer, next, length);
+          pending.catch(() => {}); // awaited in order below; this only silences the not-yet-awaited rejection
+          queue.push({ buffer, pending });
+          next += length;
+        }
+      });
     };
     const deliver = async (buffer: Buffer, chunk: Buffer) => {
       total += chunk.length;
       if (tuning.maxBytes !== undefined && total > tuning.maxBytes) throw tooLarge(total);
-      hash.update(chunk);
-      await consume(chunk);
-      if (options.recycle) free.push(buffer);
+      if (!options.recycle) {
+        hash.update(chunk);
+        return consume(chunk);
+      }
+      if (!offThread) hash.update(chunk);
+      const done: Promise<void> = Promise.all([consume(chunk), offThread?.update(chunk)]).then(
+        () => {
+          holding.delete(done);
+          free.push(buffer);
+        },
+        (error) => {
+          holding.delete(done);
+          failure ??= { error };
+        },
+      );
+      holding.add(done);
+    };
+    /** Waits for a consumer (or all of them) to give its buffer back; rethrows a consumer's failure. */
+    const settle = async (all = false) => {
+      offThread?.flush();
+      options.flush?.();
+      if (holding.size > 0) await (all ? Promise.all(holding) : Promise.race(holding));
+      if (failure) throw failure.error;
     };
     refill();
-    while (queue.length > 0) {
+    while (queue.length > 0 || next < size) {
+      if (queue.length === 0) {
+        await settle();
+        refill();
+        continue;
+      }
       const { buffer, pending } = queue.shift()!;
       const chunk = await pending;
-      refill();
       await deliver(buffer, chunk);
+      if (failure) throw failure.error;
+      refill();
     }
     // The file may have grown since fstat: read on until end of file.
     for (;;) {
-      const buffer = take();
+      await settle(true);
+      const buffer = take()!;
       const more = await conn.readInto(handle, buffer, total, remotePath);
       if (more.length === 0) break;
       await deliver(buffer, more);
     }
+    await settle(true);
+    const sha256 = offThread ? await offThread.digest() : hash.digest('hex');
+    offThread = undefined;
+    return { bytes: total, sha256 };
   } finally {
+    // a consumer still writing a chunk must finish before the caller closes (or removes) what it writes to
+    offThread?.flush();
+    options.flush?.();
+    await Promise.allSettled(holding);
+    offThread?.abandon();
     if (!conn.broken) await conn.closeHandle(handle, remotePath).catch(() => {});
-  }
-  return { bytes: total, sha256: hash.digest('hex') };
-}
-
-async function writeFully(file: FileHandle, chunk: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < chunk.length) {
-    const { bytesWritten } = await file.write(chunk, done, chunk.length - done, position + done);
-    done += bytesWritten;
   }
 }
 
@@ -161,18 +227,11 @@ export async function downloadFile(
   const partial = `${destination.path}.part`;
   const file = await open(partial, 'w', 0o640);
   try {
-    let position = 0;
-    const result = await readRemote(
-      conn,
-      remotePath,
-      async (chunk) => {
-        const at = position;
-        position += chunk.length;
-        await writeFully(file, chunk, at);
-      },
-      tuning,
-      { recycle: true },
-    );
+    const writer = coalescedWriter(file, { minBytes: WRITE_BATCH });
+    const result = await readRemote(conn, remotePath, (chunk) => writer.write(chunk), tuning, {
+      recycle: true,
+      flush: () => writer.flush(),
+    });
     await file.close();
     await rename(partial, destination.path);
     return { remotePath, ...result, durationMs: performance.now() - started };
