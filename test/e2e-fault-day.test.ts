@@ -104,6 +104,7 @@ describe('a business day with faults', () => {
       publicName: 'rogue-pgp-public',
       userId: 'rogue',
       type: 'ed25519',
+      createdAt: h.now(),
     });
     const rogue = {
       ...mirrorForBank(ctbc),

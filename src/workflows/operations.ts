@@ -142,7 +142,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
 
   let sandbox: Sandbox | null = null;
   if (config.sandbox.enabled) {
-    await ensureSandboxKeys(secrets, activeBanks);
+    await ensureSandboxKeys(secrets, activeBanks, now());
     sandbox = await startSandbox(config, {
       onPaymentFile: createBankSimulator({ config, crypto, now }),
       ...(options.sandboxSchedule ? { schedule: options.sandboxSchedule } : {}),

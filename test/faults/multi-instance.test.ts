@@ -130,9 +130,11 @@ describe.skipIf(!TEST_DATABASE_URL)('three instances on one PostgreSQL for a bus
     bankCodes = config.banks.filter((b) => b.active).map((b) => b.bank_code);
     // the PGP keys (ours and the bank's) and the SSH client key, in the secret directory all three share
     const secrets = createSecretStore(config.secrets, { now: () => new Date(), audit: async () => {} });
+    // dated before the simulated day, which may lie in the past of the real clock
     await ensureSandboxKeys(
       secrets,
       config.banks.map((b) => ({ ...b, sandbox: true })),
+      at('00:00'),
     );
     await secrets.put!('openssh-client-ed25519', sshd.ed25519PrivateKey);
     await seedDemo(database.db, { dueDate: DAY, bankCodes });

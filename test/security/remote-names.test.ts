@@ -5,7 +5,7 @@
  * (never downloaded, never used as a local path), raised as an exception, and the genuine file next to it is
  * still applied; nothing appears outside the inbox.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,12 +1,10 @@
 /**
  * Runs a SEIPD transform (seipd.ts) on a byte stream, in a worker thread when the stream is large: the
- * cipher and MDC then overlap with what the calling thread does meanwhile (openpgp.js hashing and packet
- * work for the signature, the caller's own SHA-256, file I/O). A file that ends within the first 4 MiB is
- * transformed in the calling thread: a bank file is usually that small, and a thread hop would only cost.
- *
- * Workers are kept (at most two idle, unref'd so they never hold the process open) and reused. A worker that
- * cannot start (a runtime without worker threads or without the TypeScript loader) is remembered, and every
- * later stream is transformed in the calling thread: slower, never wrong.
+ * cipher and MDC (and, decrypting, the signed content's digests: inner-digest.ts) then overlap with what the
+ * calling thread does meanwhile (the signature hash when encrypting, the caller's own SHA-256, file I/O). A
+ * file that ends within the first 4 MiB is transformed in the calling thread: a bank file is usually that
+ * small, and a thread hop would only cost. Workers come from a pool (runtime/worker-pool.ts); where none can
+ * start, every stream is transformed in the calling thread: slower, never wrong.
  *
  * @example
  *   for await (const bytes of seipdTransform('encrypt', 'aes256', sessionKey, innerPackets)) out.write(bytes);
@@ -14,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildSync } from 'esbuild';
+import { createWorkerPool } from '../runtime/worker-pool.ts';
 import { InnerDigester } from './inner-digest.ts';
 import { type SeipdCipher, SeipdDecryptor, SeipdEncryptor } from './seipd.ts';
 import type { FromWorker, ToWorker } from './seipd-worker.ts';
@@ -25,10 +24,8 @@ const IN_FLIGHT = 2;
 const BATCH = 1 << 20;
 const MAX_IDLE = 2;
 
-const idle: Worker[] = [];
 /** How many streams went which way since start (tests, diagnostics). */
 export const seipdRuns = { worker: 0, inThread: 0 };
-let workersUnavailable = false;
 
 /**
  * The worker's code as one CommonJS script, compiled once from seipd-worker.ts by esbuild (tsx's compiler).
@@ -56,51 +53,20 @@ function startWorker(): Worker {
   return new Worker(compiledWorker(), { eval: true });
 }
 
-async function takeWorker(): Promise<Worker | undefined> {
-  const reused = idle.pop();
-  if (reused) {
-    reused.ref();
-    return reused;
-  }
-  if (workersUnavailable) return undefined;
-  try {
-    const worker = startWorker();
-    await new Promise<void>((resolve, reject) => {
-      worker.once('online', resolve);
-      worker.once('error', reject);
-    });
-    // 'online' comes before the module has loaded: one answered ping proves it runs.
-    await new Promise<void>((resolve, reject) => {
+const pool = createWorkerPool({
+  start: startWorker,
+  // 'online' comes before the module has loaded: one answered ping proves it runs.
+  ready: (worker) =>
+    new Promise<void>((resolve, reject) => {
       worker.once('message', () => {
         worker.off('error', reject);
         resolve();
       });
       worker.once('error', reject);
       worker.postMessage({ type: 'ping' } satisfies ToWorker);
-    });
-    worker.removeAllListeners('error');
-    return worker;
-  } catch {
-    workersUnavailable = true;
-    return undefined;
-  }
-}
-
-function giveBack(worker: Worker) {
-  worker.removeAllListeners('message');
-  worker.removeAllListeners('error');
-  worker.removeAllListeners('exit');
-  if (idle.length >= MAX_IDLE) {
-    void worker.terminate();
-    return;
-  }
-  worker.unref();
-  idle.push(worker);
-  worker.once('exit', () => {
-    const at = idle.indexOf(worker);
-    if (at >= 0) idle.splice(at, 1);
-  });
-}
+    }),
+  maxIdle: MAX_IDLE,
+});
 
 function* inThread(transform: SeipdEncryptor | SeipdDecryptor, chunks: Uint8Array[]): Generator<Uint8Array> {
   for (const chunk of chunks) yield* transform.push(chunk);
@@ -132,7 +98,7 @@ export async function* seipdTransform(
       first.push(next.value);
       firstBytes += next.value.length;
     }
-    const worker = sourceDone ? undefined : await takeWorker();
+    const worker = sourceDone ? undefined : await pool.take();
     if (!worker) {
       seipdRuns.inThread++;
       const transform = kind === 'encrypt' ? new SeipdEncryptor(algorithm, key) : new SeipdDecryptor(algorithm, key);
@@ -280,7 +246,7 @@ async function* viaWorker(
     }
   } finally {
     if (finished && pumpDone && !failure) {
-      giveBack(worker);
+      pool.giveBack(worker);
     } else {
       failure ??= new Error('stopped');
       wakePump();

@@ -5,8 +5,8 @@
  * byte is copied; they are hashed in the order sent, and each `update` resolves once its chunk is hashed (then
  * its buffer may be reused).
  *
- * Workers are kept (at most two idle, unref'd so they never hold the process open) and reused. A worker that
- * cannot start is remembered, and callers then hash in their own thread: slower, never wrong.
+ * Workers come from a pool (runtime/worker-pool.ts); where none can start, callers hash in their own thread:
+ * slower, never wrong.
  *
  * @example
  *   const slab = new SharedArrayBuffer(8 << 20);
@@ -15,6 +15,7 @@
  *   const hex = await hasher?.digest();
  */
 import { Worker } from 'node:worker_threads';
+import { createWorkerPool } from '../runtime/worker-pool.ts';
 
 /** Plain JavaScript, so the worker needs no TypeScript loader (Node 20 applies none in workers). */
 const WORKER_CODE = `
@@ -30,14 +31,12 @@ parentPort.on('message', (m) => {
 });
 `;
 
-const MAX_IDLE = 2;
 /**
  * Chunks sent per message: each message wakes the worker and each reply the caller, and on a busy machine those
  * wake-ups cost more than the messages themselves.
  */
 const BATCH = 4;
-const idle: Worker[] = [];
-let workersUnavailable = false;
+const pool = createWorkerPool({ start: () => new Worker(WORKER_CODE, { eval: true }) });
 
 export interface OffThreadSha256 {
   /**
@@ -53,47 +52,9 @@ export interface OffThreadSha256 {
   abandon(): void;
 }
 
-function giveBack(worker: Worker): void {
-  worker.removeAllListeners('message');
-  worker.removeAllListeners('error');
-  worker.removeAllListeners('exit');
-  if (idle.length >= MAX_IDLE) {
-    void worker.terminate();
-    return;
-  }
-  worker.unref();
-  idle.push(worker);
-  worker.once('exit', () => {
-    const at = idle.indexOf(worker);
-    if (at >= 0) idle.splice(at, 1);
-  });
-}
-
-async function takeWorker(): Promise<Worker | undefined> {
-  const reused = idle.pop();
-  if (reused) {
-    reused.removeAllListeners('exit');
-    reused.ref();
-    return reused;
-  }
-  if (workersUnavailable) return undefined;
-  try {
-    const worker = new Worker(WORKER_CODE, { eval: true });
-    await new Promise<void>((resolve, reject) => {
-      worker.once('online', resolve);
-      worker.once('error', reject);
-    });
-    worker.removeAllListeners('error');
-    return worker;
-  } catch {
-    workersUnavailable = true;
-    return undefined;
-  }
-}
-
 /** A hasher in a worker for chunks of `slab`, or undefined where no worker can run (hash in this thread then). */
 export async function offThreadSha256(slab: SharedArrayBuffer): Promise<OffThreadSha256 | undefined> {
-  const worker = await takeWorker();
+  const worker = await pool.take();
   if (!worker) return undefined;
   // replies come in the order of the requests: one FIFO of waiters
   const waiting: Array<{ resolve: (value: unknown) => void; reject: (error: Error) => void }> = [];
@@ -146,7 +107,7 @@ export async function offThreadSha256(slab: SharedArrayBuffer): Promise<OffThrea
     digest: async () => {
       flush();
       const hex = (await ask({ type: 'digest' })) as string;
-      giveBack(worker);
+      pool.giveBack(worker);
       return hex;
     },
     abandon: () => {

@@ -58,7 +58,7 @@ describe('delivery interrupted between the upload and the ledger', () => {
     config = parseConfig(raw, 'test');
     config = { ...config, banks: config.banks.filter((b) => b.bank_code === 'mega') };
     const secrets = createSecretStore(config.secrets, { now: () => NOW, audit: async () => {} });
-    await ensureSandboxKeys(secrets, config.banks);
+    await ensureSandboxKeys(secrets, config.banks, NOW);
     sandbox = await startSandbox(config);
     transport = createSftpTransport(config, async (name) => (await secrets.get(name)).value);
     const crypto = createBankCrypto({ secrets, logger: pino({ level: 'silent' }), now: () => NOW });

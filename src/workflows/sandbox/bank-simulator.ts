@@ -27,8 +27,16 @@ export function sandboxKeyNames(bank: BankConfig) {
   };
 }
 
-/** Creates the PGP key pairs of the sandbox on first start (ours and the simulated banks'), Ed25519. */
-export async function ensureSandboxKeys(store: SecretStore, banks: BankConfig[]): Promise<void> {
+/**
+ * Creates the PGP key pairs of the sandbox on first start (ours and the simulated banks'), Ed25519, dated by
+ * the system's clock: a simulated day in the past must not find its keys created after it (openpgp.js refuses
+ * a key whose self-signature is in the future of the moment it is used).
+ */
+export async function ensureSandboxKeys(
+  store: SecretStore,
+  banks: BankConfig[],
+  createdAt: Date = new Date(),
+): Promise<void> {
   for (const bank of banks.filter((b) => b.sandbox)) {
     const names = sandboxKeyNames(bank);
     await ensureKeyPair(store, {
@@ -36,12 +44,14 @@ export async function ensureSandboxKeys(store: SecretStore, banks: BankConfig[])
       publicName: names.ourPublic,
       userId: `banking-sftp for ${bank.bank_name} <payments+${bank.bank_code}@localhost>`,
       type: 'ed25519',
+      createdAt,
     });
     await ensureKeyPair(store, {
       privateName: names.bankPrivate,
       publicName: names.bankPublic,
       userId: `${bank.bank_name} sandbox <sftp@${bank.bank_code}.sandbox>`,
       type: 'ed25519',
+      createdAt,
     });
   }
 }
