@@ -186,8 +186,12 @@ export function validatePaymentBatch(
 
     if (id === null || id.length < 1 || id.length > 20 || !allInRange(id, 0x21, 0x7e)) {
       issue(errors, id, 'transaction_id', 'must be 1–20 printable ASCII characters without spaces', tx.transaction_id);
-    } else if (seen.has(id)) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
-    if (id !== null) seen.add(id);
+    } else {
+      // one hash lookup instead of has() then add(): the set only grows when the id is new
+      const size = seen.size;
+      seen.add(id);
+      if (seen.size === size) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
+    }
     if (tx.direction !== 'credit' && tx.direction !== 'debit') {
       issue(errors, id, 'direction', 'must be credit or debit', tx.direction);
     }
