@@ -144,11 +144,13 @@ export function writeNumberField(def: RecordDef, f: FieldDef, value: number, out
     out[i] = 0x30 + (v % 10);
     v = Math.floor(v / 10);
   }
-  for (; i >= at; i--) {
+  for (; i >= at && v > 0; i--) {
     const q = (v / 10) | 0;
     out[i] = 0x30 + (v - q * 10);
     v = q;
   }
+  // the leading zeros (most of a 13-digit amount) without a division each
+  for (; i >= at; i--) out[i] = 0x30;
 }
 
 /** A digit string into a `9` field, right-aligned and zero-padded. */
