@@ -86,8 +86,18 @@ export function byteLength(text: string, encoding: Encoding): number {
  * the end is left out with everything after it). Returns bytes written, or -1 when a character cannot be encoded.
  */
 export function writeText(text: string, encoding: Encoding, out: Uint8Array, offset: number, max: number): number {
+  // the ASCII head first, with no room check per character: an ASCII character is one byte, so the first
+  // min(length, max) characters fit when they are ASCII (most fields are ASCII throughout)
+  const length = text.length;
+  const head = length < max ? length : max;
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (; n < head; n++) {
+    const c = text.charCodeAt(n);
+    if (c >= 0x80) break;
+    out[offset + n] = c;
+  }
+  if (n === length) return n;
+  for (let i = n; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
       if (n + 1 > max) return n;
