@@ -33,17 +33,24 @@ const LETTER_VALUES: Record<string, number> = {
   Z: 33,
 };
 
+/** LETTER_VALUES by char code minus 0x41 ('A'): an array index instead of a property lookup by a varying key. */
+const LETTER_BY_CODE = Array.from({ length: 26 }, (_, i) => LETTER_VALUES[String.fromCharCode(0x41 + i)]!);
+
+/** The letter's value, or -1 when the character is not A–Z. */
+function letterValue(code: number): number {
+  return code >= 0x41 && code <= 0x5a ? LETTER_BY_CODE[code - 0x41]! : -1;
+}
+
 /** National ID (`A1…`/`A2…`), resident certificate new (`A8…`/`A9…`) and old (`AA…`–`AD…`) formats. */
 export function isValidTaiwanId(id: string): boolean {
   if (typeof id !== 'string' || id.length !== 10) return false;
-  const first = id[0]!;
-  const n = LETTER_VALUES[first];
-  if (n === undefined) return false;
+  const n = letterValue(id.charCodeAt(0));
+  if (n < 0) return false;
   const c1 = id.charCodeAt(1);
   let second: number;
   if (c1 === 0x31 || c1 === 0x32 || c1 === 0x38 || c1 === 0x39) second = c1 - 0x30;
   else if (c1 >= 0x41 && c1 <= 0x44)
-    second = LETTER_VALUES[id[1]!]! % 10; // old resident format: value mod 10
+    second = letterValue(c1) % 10; // old resident format: value mod 10
   else return false;
   let sum = Math.floor(n / 10) + (n % 10) * 9 + second * 8;
   for (let i = 2; i < 10; i++) {

@@ -86,8 +86,18 @@ export function byteLength(text: string, encoding: Encoding): number {
  * the end is left out with everything after it). Returns bytes written, or -1 when a character cannot be encoded.
  */
 export function writeText(text: string, encoding: Encoding, out: Uint8Array, offset: number, max: number): number {
+  // the ASCII head first, with no room check per character: an ASCII character is one byte, so the first
+  // min(length, max) characters fit when they are ASCII (most fields are ASCII throughout)
+  const length = text.length;
+  const head = length < max ? length : max;
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (; n < head; n++) {
+    const c = text.charCodeAt(n);
+    if (c >= 0x80) break;
+    out[offset + n] = c;
+  }
+  if (n === length) return n;
+  for (let i = n; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) {
       if (n + 1 > max) return n;
@@ -211,24 +221,32 @@ export function decodeNonAscii(bytes: Uint8Array, start: number, end: number, en
     }
   }
   const table = decodeTable();
-  // code units gathered in one reused array and turned into a string in one call: cheaper than `+=` per character
-  const units = scratchUnits;
-  units.length = 0;
+  // characters counted first, so the code units go into a reused array of exactly that length and become a string
+  // in one call: cheaper than `+=` per character, and than emptying and growing one array per field
+  let count = 0;
+  for (let i = start; i < end; i++, count++) if (bytes[i]! >= 0x80) i++;
+  let units = scratchUnits[count];
+  if (units === undefined) {
+    units = Array.from({ length: count }, () => 0);
+    scratchUnits[count] = units;
+  }
+  let k = 0;
   for (let i = start; i < end; i++) {
     const b = bytes[i]!;
     if (b < 0x80) {
-      units.push(b);
+      units[k++] = b;
       continue;
     }
     const c = i + 1 < end ? table[(b << 8) | bytes[i + 1]!]! : 0;
     if (c === 0) return null;
-    units.push(c);
+    units[k++] = c;
     i++;
   }
   return String.fromCharCode.apply(null, units);
 }
 
-const scratchUnits: number[] = [];
+/** Code-unit arrays by length, made on first use (fields are at most a few hundred bytes). */
+const scratchUnits: number[][] = [];
 
 /** A streaming decoder for csv: chunks in, text out, null on bytes the encoding does not allow. */
 export function createDecoder(encoding: Encoding): { write(chunk: Uint8Array): string | null; end(): string | null } {

@@ -100,8 +100,8 @@ export function writeRecord(def: RecordDef, values: RecordValues, encoding: Enco
 }
 
 /**
- * writeRecord with the values in field order (by FieldDef.index): the hot path for detail records, where looking
- * values up by a variable name on an object costs more than writing the bytes.
+ * writeRecord with the values in field order (by FieldDef.index): values looked up by a variable name on an object
+ * cost more than writing the bytes.
  */
 export function writeRecordSlots(
   def: RecordDef,
@@ -118,43 +118,68 @@ export function writeRecordSlots(
     const raw = values[k];
     if (raw === undefined || raw === null || raw === '') continue;
     const f = fields[k]!;
-    const at = offset + f.start - 1;
     if (f.type === '9') {
-      if (typeof raw === 'number') {
-        if (!Number.isSafeInteger(raw) || raw < 0 || raw >= POWERS_OF_TEN[f.length]!) {
-          throw new FieldWriteError(`${def.type}.${f.name}: ${raw} is not ${f.length} digits`);
-        }
-        let v = raw;
-        let i = at + f.length - 1;
-        // float division only while the value is beyond int32; the rest in integer arithmetic
-        for (; i >= at && v > 0x7fffffff; i--) {
-          out[i] = 0x30 + (v % 10);
-          v = Math.floor(v / 10);
-        }
-        for (; i >= at; i--) {
-          const q = (v / 10) | 0;
-          out[i] = 0x30 + (v - q * 10);
-          v = q;
-        }
-        continue;
-      }
-      const digits = raw;
-      const pad = f.length - digits.length;
-      if (pad < 0)
-        throw new FieldWriteError(`${def.type}.${f.name}: ${JSON.stringify(digits)} is not ${f.length} digits`);
-      for (let i = 0; i < pad; i++) out[at + i] = 0x30;
-      for (let i = 0; i < digits.length; i++) {
-        const c = digits.charCodeAt(i);
-        if (c < 0x30 || c > 0x39) {
-          throw new FieldWriteError(`${def.type}.${f.name}: ${JSON.stringify(digits)} is not ${f.length} digits`);
-        }
-        out[at + pad + i] = c;
-      }
-    } else {
-      const text = typeof raw === 'string' ? raw : String(raw);
-      const n = writeText(text, encoding, out, at, f.length);
-      if (n < 0) throw new FieldWriteError(`${def.type}.${f.name}: not encodable in ${encoding}`);
+      if (typeof raw === 'number') writeNumberField(def, f, raw, out, offset);
+      else writeDigitsField(def, f, raw, out, offset);
+    } else writeTextField(def, f, typeof raw === 'string' ? raw : String(raw), encoding, out, offset);
+  }
+}
+
+/*
+ * One field of a record at `offset` (the record's first byte), for writers of a record type that is written a
+ * million times (the payment D record): a call per field with its FieldDef resolved at load time, no value slots
+ * and no dispatch on the field's type. writeRecordSlots goes through the same three functions.
+ */
+
+/** A number into a `9` field, right-aligned and zero-padded. */
+export function writeNumberField(def: RecordDef, f: FieldDef, value: number, out: Uint8Array, offset: number) {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= POWERS_OF_TEN[f.length]!) {
+    throw new FieldWriteError(`${def.type}.${f.name}: ${value} is not ${f.length} digits`);
+  }
+  const at = offset + f.start - 1;
+  let v = value;
+  let i = at + f.length - 1;
+  // float division only while the value is beyond int32; the rest in integer arithmetic
+  for (; i >= at && v > 0x7fffffff; i--) {
+    out[i] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  for (; i >= at && v > 0; i--) {
+    const q = (v / 10) | 0;
+    out[i] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  // the leading zeros (most of a 13-digit amount) without a division each
+  for (; i >= at; i--) out[i] = 0x30;
+}
+
+/** A digit string into a `9` field, right-aligned and zero-padded. */
+export function writeDigitsField(def: RecordDef, f: FieldDef, digits: string, out: Uint8Array, offset: number) {
+  const at = offset + f.start - 1;
+  const pad = f.length - digits.length;
+  if (pad < 0) throw new FieldWriteError(`${def.type}.${f.name}: ${JSON.stringify(digits)} is not ${f.length} digits`);
+  for (let i = 0; i < pad; i++) out[at + i] = 0x30;
+  for (let i = 0; i < digits.length; i++) {
+    const c = digits.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) {
+      throw new FieldWriteError(`${def.type}.${f.name}: ${JSON.stringify(digits)} is not ${f.length} digits`);
     }
+    out[at + pad + i] = c;
+  }
+}
+
+/** Text into an `X` field, left-aligned; the rest stays as it is (spaces). Absent or empty text writes nothing. */
+export function writeTextField(
+  def: RecordDef,
+  f: FieldDef,
+  text: string | null | undefined,
+  encoding: Encoding,
+  out: Uint8Array,
+  offset: number,
+) {
+  if (text === undefined || text === null || text === '') return;
+  if (writeText(text, encoding, out, offset + f.start - 1, f.length) < 0) {
+    throw new FieldWriteError(`${def.type}.${f.name}: not encodable in ${encoding}`);
   }
 }
 

@@ -5,7 +5,7 @@
 import { RESPONSE_CODES, RETURN_REASONS } from './codes.ts';
 import { taipeiStamp, toYmd } from './dates.ts';
 import { FormatParseError } from './errors.ts';
-import { fieldsByName, writeRecord, writeRecordSlots } from './field-table.ts';
+import { fieldsByName, writeDigitsField, writeNumberField, writeRecord, writeTextField } from './field-table.ts';
 import { FIXED_WIDTH_DETAIL, TRANSACTION_TYPE } from './fixed-width-detail.ts';
 import { FIXED_WIDTH_HEADER, FORMAT_VERSION } from './fixed-width-header.ts';
 import { FIXED_WIDTH_RECON_DETAIL } from './fixed-width-recon-detail.ts';
@@ -72,26 +72,26 @@ export function writeFixedWidthPayment(batch: PaymentBatchInput, encoding: Encod
   const valueDate = toYmd(batch.value_date);
   let total = 0;
   let hash = 0;
-  const values: Array<string | number | undefined> = new Array(FIXED_WIDTH_DETAIL.fields.length);
-  values[D.record_type.index] = 'D';
-  values[D.value_date.index] = valueDate;
+  const W = FIXED_WIDTH_DETAIL;
   for (let i = 0; i < n; i++) {
     const tx = batch.transactions[i]!;
     total += tx.amount_cents;
     hash = addToHash(hash, tx.account_number);
     const offset = (i + 1) * LINE;
-    values[D.sequence.index] = i + 1;
-    values[D.transaction_id.index] = tx.transaction_id;
-    values[D.transaction_type.index] = TRANSACTION_TYPE[tx.direction];
-    values[D.account_bank_code.index] = tx.fisc_code;
-    values[D.account_branch_code.index] = tx.branch_code;
-    values[D.account_number.index] = tx.account_number;
-    values[D.account_holder.index] = tx.account_holder;
-    values[D.amount.index] = tx.amount_cents;
-    values[D.id_number.index] = tx.id_number;
-    values[D.description.index] = tx.description;
-    values[D.customer_reference.index] = tx.customer_reference;
-    writeRecordSlots(FIXED_WIDTH_DETAIL, values, encoding, out, offset, false);
+    // field by field, not through a value list: `out` is all spaces already, so absent texts need no write
+    out[offset] = 0x44; // D
+    writeNumberField(W, D.sequence, i + 1, out, offset);
+    writeTextField(W, D.transaction_id, tx.transaction_id, encoding, out, offset);
+    writeDigitsField(W, D.transaction_type, TRANSACTION_TYPE[tx.direction], out, offset);
+    writeDigitsField(W, D.account_bank_code, tx.fisc_code, out, offset);
+    writeDigitsField(W, D.account_branch_code, tx.branch_code, out, offset);
+    writeDigitsField(W, D.account_number, tx.account_number, out, offset);
+    writeTextField(W, D.account_holder, tx.account_holder, encoding, out, offset);
+    writeNumberField(W, D.amount, tx.amount_cents, out, offset);
+    writeDigitsField(W, D.value_date, valueDate, out, offset);
+    writeTextField(W, D.id_number, tx.id_number, encoding, out, offset);
+    writeTextField(W, D.description, tx.description, encoding, out, offset);
+    writeTextField(W, D.customer_reference, tx.customer_reference, encoding, out, offset);
     crlf(out, offset);
   }
   const offset = (n + 1) * LINE;

@@ -21,6 +21,13 @@ export class RecordReader {
    */
   private bytesText: string | null = null;
   private textStart = 0;
+  /**
+   * The record's memory as 32-bit words (`view` over its whole buffer, the record at `viewBase`): padding and
+   * ASCII checks four bytes at a time. One view per source buffer, not one per record.
+   */
+  private view: DataView | null = null;
+  private viewBuffer: ArrayBufferLike | null = null;
+  private viewBase = 0;
 
   constructor(
     readonly def: RecordDef,
@@ -37,6 +44,12 @@ export class RecordReader {
     this.line = line;
     this.bytesText = null;
     this.textStart = 0;
+    const buffer = bytes.buffer;
+    if (buffer !== this.viewBuffer) {
+      this.view = new DataView(buffer);
+      this.viewBuffer = buffer;
+    }
+    this.viewBase = bytes.byteOffset;
     return this;
   }
 
@@ -69,7 +82,13 @@ export class RecordReader {
 
   /** bytes[start, end) decoded: a slice of the byte text when ASCII, else decoded on its own. */
   private decode(start: number, end: number): string | null {
-    for (let i = start; i < end; i++) {
+    let i = start;
+    const view = this.view;
+    if (view !== null) {
+      const base = this.viewBase;
+      for (; i + 4 <= end; i += 4) if ((view.getUint32(base + i) & 0x80808080) !== 0) break;
+    }
+    for (; i < end; i++) {
       if (this.bytes[i]! > 0x7f) return decodeNonAscii(this.bytes, start, end, this.encoding);
     }
     return this.slice(start, end);
@@ -117,6 +136,11 @@ export class RecordReader {
     const f = this.field(name);
     const start = f.start - 1;
     let end = start + f.length;
+    const view = this.view;
+    if (view !== null) {
+      const base = this.viewBase;
+      while (end - start >= 4 && view.getUint32(base + end - 4) === 0x20202020) end -= 4;
+    }
     while (end > start && this.bytes[end - 1] === 0x20) end--;
     if (end === start) return null;
     const text = this.decode(start, end);

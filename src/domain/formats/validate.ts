@@ -161,13 +161,8 @@ export function validatePaymentBatch(
     }
   }
 
-  const checkText = (
-    tx: PaymentTransaction,
-    id: string | null,
-    name: Exclude<TextField, 'account_holder'>,
-    width: number,
-  ) => {
-    const value = tx[name];
+  // the value is passed in, not read as tx[name]: a property read by a variable name goes megamorphic per transaction
+  const checkText = (id: string | null, name: Exclude<TextField, 'account_holder'>, value: unknown, width: number) => {
     if (value === undefined || value === null || value === '') return;
     if (typeof value !== 'string') return issue(errors, id, name, 'must be text', value);
     const problem = textProblem(value, width, encoding, rules.fixed);
@@ -186,8 +181,12 @@ export function validatePaymentBatch(
 
     if (id === null || id.length < 1 || id.length > 20 || !allInRange(id, 0x21, 0x7e)) {
       issue(errors, id, 'transaction_id', 'must be 1–20 printable ASCII characters without spaces', tx.transaction_id);
-    } else if (seen.has(id)) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
-    if (id !== null) seen.add(id);
+    } else {
+      // one hash lookup instead of has() then add(): the set only grows when the id is new
+      const size = seen.size;
+      seen.add(id);
+      if (seen.size === size) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
+    }
     if (tx.direction !== 'credit' && tx.direction !== 'debit') {
       issue(errors, id, 'direction', 'must be credit or debit', tx.direction);
     }
@@ -238,12 +237,12 @@ export function validatePaymentBatch(
         holder = truncateToBytes(holder, encoding, rules.text.account_holder).text;
       }
     }
-    if (rules.text.description !== undefined) checkText(tx, id, 'description', rules.text.description);
+    if (rules.text.description !== undefined) checkText(id, 'description', tx.description, rules.text.description);
     if (rules.text.customer_reference !== undefined) {
-      checkText(tx, id, 'customer_reference', rules.text.customer_reference);
+      checkText(id, 'customer_reference', tx.customer_reference, rules.text.customer_reference);
     }
-    if (rules.text.cno !== undefined) checkText(tx, id, 'cno', rules.text.cno);
-    if (rules.text.memo !== undefined) checkText(tx, id, 'memo', rules.text.memo);
+    if (rules.text.cno !== undefined) checkText(id, 'cno', tx.cno, rules.text.cno);
+    if (rules.text.memo !== undefined) checkText(id, 'memo', tx.memo, rules.text.memo);
     // the normalised object is already a copy whenever normalisation changed something; copy again only to cut the name
     transactions.push(holder === tx.account_holder ? tx : { ...tx, account_holder: holder });
   }
