@@ -149,7 +149,7 @@ export class FixedWidthPaymentParser {
     if (type === 'H') {
       if (this.header) recordTypeError(file, raw.line, type, 'a second header H');
       // a copy: the header is read again at finish(), after the source may have reused its buffer
-      const h = RecordReader.read(FIXED_WIDTH_HEADER, record.slice(), encoding, file, raw.line);
+      const h = RecordReader.read(FIXED_WIDTH_HEADER, new Uint8Array(record), encoding, file, raw.line);
       h.ymd('creation_date');
       const time = h.digits('creation_time');
       if (!/^([01]\d|2[0-3])[0-5]\d[0-5]\d$/.test(time)) h.fail('creation_time', 'expected a time HHMMSS');

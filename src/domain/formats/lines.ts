@@ -124,7 +124,7 @@ export async function* splitLinesStream(source: AsyncIterable<Uint8Array>, file:
     let start = 0;
     if (first) {
       if (data.length < 3 && data[0] === 0xef) {
-        carry = data.slice();
+        carry = new Uint8Array(data);
         continue;
       }
       first = false;
@@ -139,7 +139,8 @@ export async function* splitLinesStream(source: AsyncIterable<Uint8Array>, file:
     }
     if (lines.length > 0) yield lines;
     if (start < data.length) {
-      carry = data.slice(start);
+      // a copy (Buffer#slice would be a view): the source may refill its buffer for the next chunk
+      carry = new Uint8Array(data.subarray(start));
       // no record is anywhere near this long: refuse a file without line endings instead of buffering all of it
       if (carry.length > MAX_LINE) {
         throw new FormatParseError({ file, line: line + 1, message: `a line longer than ${MAX_LINE} bytes` });

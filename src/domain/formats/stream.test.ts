@@ -22,6 +22,26 @@ describe('parseReconciliationStream', () => {
     for (const size of [1, 7, 199, 202, 4096]) expect(await collect(chunks(golden, size))).toEqual(whole);
   });
 
+  it('reads a source that refills one Node Buffer for every chunk (the header and the carried line are copies)', async () => {
+    async function* refilling(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+      const buffer = Buffer.alloc(size);
+      for (let i = 0; i < bytes.length; i += size) {
+        const n = buffer.set(bytes.subarray(i, i + size)) ?? Math.min(size, bytes.length - i);
+        yield buffer.subarray(0, n);
+      }
+    }
+    for (const format of ['fixed_width', 'tch_ach', 'csv'] as const) {
+      const file = new Uint8Array(readFileSync(`test/fixtures/formats/recon-${format}.golden`));
+      const opts = { ...options, encoding: format === 'csv' ? ('UTF-8' as const) : ('Big5' as const) };
+      const whole = parseReconciliationFile(format, file, opts).records;
+      for (const size of [7, 199, 202, 4096]) {
+        const streamed = [];
+        for await (const r of parseReconciliationStream(format, refilling(file, size), opts)) streamed.push(r);
+        expect(streamed).toEqual(whole);
+      }
+    }
+  });
+
   it('a failing source is not a bad file: its own error comes out, not a FormatParseError', async () => {
     const disk = new Error('EIO: i/o error, read');
     async function* failing() {

@@ -216,7 +216,13 @@ export class AchParser {
         });
       }
       // a copy: the header is read again for the trailer check and the result, after later chunks arrived
-      const h = RecordReader.read(ACH_HEADER, recordOf(raw, ACH_RECORD, file).slice(), encoding, file, raw.line);
+      const h = RecordReader.read(
+        ACH_HEADER,
+        new Uint8Array(recordOf(raw, ACH_RECORD, file)),
+        encoding,
+        file,
+        raw.line,
+      );
       h.expect('bof', ['BOF']);
       h.expect('verno', [ACH_VERSION]);
       h.expect('cdata', [this.cdata]);
