@@ -13,6 +13,7 @@
  *   const wire = await crypto.protect(bank, 'PAY_20261126_0001.txt', bytes);
  *   await crypto.openFile(bank, name, '/tmp/in.pgp', '/tmp/out.txt'); // written only when fully verified
  */
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +43,12 @@ import {
 import { ByteMeter, type ByteSource, collect, toAsyncIterable } from './streams.ts';
 
 const WRITE_BUFFER = 4 << 20;
+
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 export interface BankCryptoOptions {
   secrets: SecretStore;
@@ -248,9 +255,9 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     return openWith(bank, fileName, input, false);
   }
 
-  async function writeAtomically(source: AsyncIterable<Uint8Array>, outPath: string) {
+  async function writeAtomically(source: AsyncIterable<Uint8Array>, outPath: string, hashing = true) {
     const tmp = `${outPath}.part-${process.pid}-${Date.now()}`;
-    const meter = new ByteMeter(true);
+    const meter = new ByteMeter(hashing);
     try {
       // A few MiB may wait for the disk: with the default 16 KiB, every chunk waits for its own write.
       await pipeline(meter.pass(source), createWriteStream(tmp, { mode: 0o600, highWaterMark: WRITE_BUFFER }));
@@ -259,7 +266,7 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
       await unlink(tmp).catch(() => undefined);
       throw error;
     }
-    return { bytes: meter.bytes, sha256: meter.sha256() };
+    return { bytes: meter.bytes, sha256: hashing ? meter.sha256() : undefined };
   }
 
   return {
@@ -275,15 +282,19 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     protectStream,
     openStream,
     async protectFile(bank, fileName, inPath, outPath) {
-      return writeAtomically(
+      const written = await writeAtomically(
         await protectStream(bank, fileName, createReadStream(inPath, { highWaterMark: 1 << 20 })),
         outPath,
       );
+      return { bytes: written.bytes, sha256: written.sha256 ?? (await sha256OfFile(outPath)) };
     },
     async openFile(bank, fileName, inPath, outPath) {
       const opened = await openStream(bank, fileName, createReadStream(inPath, { highWaterMark: 1 << 20 }));
-      const written = await writeAtomically(opened.data, outPath);
-      return { ...(await opened.result), sha256: written.sha256 };
+      // The engine may hash the plaintext beside its own work (the openpgp engine does, in its worker): then
+      // this thread does not hash it a second time.
+      const written = await writeAtomically(opened.data, outPath, !opened.plaintextSha256);
+      const sha256 = written.sha256 ?? opened.plaintextSha256?.() ?? (await sha256OfFile(outPath));
+      return { ...(await opened.result), sha256 };
     },
     async openOwn(bank, fileName, data) {
       const opened = await openWith(bank, fileName, data, true);

@@ -45,6 +45,8 @@ export interface RawDecryption {
   data: AsyncIterable<Uint8Array>;
   /** After `data` ended: the signatures found and how they verified. */
   finish(): Promise<{ signatures: RawSignature[] }>;
+  /** After `data` ended: its SHA-256 (hex), where the engine computed it on the way; undefined otherwise. */
+  plaintextSha256?(): string | undefined;
 }
 
 export interface PgpEngine {

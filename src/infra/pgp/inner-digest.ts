@@ -26,6 +26,8 @@ export const NODE_HASH: Partial<Record<number, string>> = {
   14: 'sha3-512',
 };
 
+const SHA256 = 8;
+
 /** RFC 9580 §5.2.4: a v4 signature's hash ends with its hashed part and this trailer. */
 export function v4Trailer(hashedLength: number): Uint8Array {
   const t = new Uint8Array(6);
@@ -51,7 +53,10 @@ export class InnerDigester {
   private headerLeft = -1;
   private headerSeen = 0;
   private broken = false;
+  private literalDone = false;
   private readonly digests: (Uint8Array | null)[] = [];
+  /** SHA-256 of the literal content, unless a one-pass header's own SHA-256 hash already covers it. */
+  private content: Hash | undefined;
 
   push(bytes: Uint8Array): void {
     if (this.broken) return;
@@ -62,7 +67,11 @@ export class InnerDigester {
     }
   }
 
-  end(): (Uint8Array | null)[] {
+  /**
+   * The digest of each signature packet, in order, and the SHA-256 of the literal content (what the reader
+   * hands out as plaintext); no content digest when the packets did not parse.
+   */
+  end(): { digests: (Uint8Array | null)[]; contentSha256?: string } {
     if (!this.broken) {
       try {
         for (const piece of this.splitter.end()) this.piece(piece.tag, piece.bytes, piece.last);
@@ -70,7 +79,9 @@ export class InnerDigester {
         this.broken = true;
       }
     }
-    return this.digests;
+    const content = this.hashes.get(SHA256) ?? this.content;
+    if (this.broken || !this.literalDone || !content) return { digests: this.digests };
+    return { digests: this.digests, contentSha256: content.copy().digest('hex') };
   }
 
   private piece(tag: number, bytes: Uint8Array, last: boolean) {
@@ -84,9 +95,18 @@ export class InnerDigester {
       return;
     }
     if (tag === PACKET.LITERAL) {
+      if (this.literalDone) throw new Error('a second literal data packet');
+      if (!this.hashes.has(SHA256)) this.content ??= createHash('sha256');
       let content = bytes;
       if (this.headerLeft !== 0) content = this.skipHeader(bytes);
-      if (content.length > 0) for (const h of this.hashes.values()) h.update(content);
+      if (content.length > 0) {
+        for (const h of this.hashes.values()) h.update(content);
+        this.content?.update(content);
+      }
+      if (last) {
+        if (this.headerLeft !== 0) throw new Error('the literal data packet ends inside its header');
+        this.literalDone = true;
+      }
       return;
     }
     if (tag === PACKET.SIGNATURE) {

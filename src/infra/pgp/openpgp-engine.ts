@@ -213,7 +213,7 @@ async function decryptFast(
   const read = readSignedLiteral(decrypted.head, decrypted.rest, () => digests.digests, job.verificationKeys, job.now);
   if (!read.fallback) {
     signedLiteralRuns.read++;
-    return signedLiteralDecryption(read, job);
+    return signedLiteralDecryption(read, job, () => digests.contentSha256);
   }
   let result: openpgp.VerifyMessageResult;
   try {
@@ -237,6 +237,7 @@ async function decryptFast(
 function signedLiteralDecryption(
   read: Extract<ReturnType<typeof readSignedLiteral>, { fallback: false }>,
   job: DecryptJob,
+  contentSha256: () => string | undefined,
 ): RawDecryption {
   async function* data(): AsyncIterable<Uint8Array> {
     try {
@@ -245,7 +246,11 @@ function signedLiteralDecryption(
       throw corrupted(job, error);
     }
   }
-  return { data: data(), finish: async () => ({ signatures: await read.finish() }) };
+  return {
+    data: data(),
+    finish: async () => ({ signatures: await read.finish() }),
+    plaintextSha256: () => contentSha256(),
+  };
 }
 
 async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {

@@ -48,6 +48,8 @@ export interface OpenedStream {
   data: AsyncIterable<Uint8Array>;
   /** Settles after `data` ended: the verified facts, or the same error `data` threw. */
   result: Promise<VerifiedMessage>;
+  /** Present when the engine hashes the plaintext itself: after `data` ended, its SHA-256 (hex). */
+  plaintextSha256?: () => string | undefined;
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -214,7 +216,8 @@ export async function decryptWith(
       throw error;
     }
   }
-  return { data: data(), result };
+  const plaintextSha256 = raw.plaintextSha256?.bind(raw);
+  return { data: data(), result, ...(plaintextSha256 ? { plaintextSha256 } : {}) };
 }
 
 export function encryptWith(

@@ -75,6 +75,8 @@ function* inThread(transform: SeipdEncryptor | SeipdDecryptor, chunks: Uint8Arra
 /** Filled when a decryption asked for the signed content's digests (InnerDigester) has ended. */
 export interface InnerDigests {
   digests?: (Uint8Array | null)[];
+  /** SHA-256 of the literal content, when its packets parsed. */
+  contentSha256?: string;
 }
 
 export async function* seipdTransform(
@@ -119,7 +121,7 @@ export async function* seipdTransform(
         sourceDone = true;
       }
       yield* digested(transform.end());
-      if (digester && inner) inner.digests = digester.end();
+      if (digester && inner) Object.assign(inner, digester.end());
       return;
     }
     seipdRuns.worker++;
@@ -239,7 +241,7 @@ async function* viaWorker(
       }
       yield* answer.chunks;
       if (answer.type === 'done') {
-        if (inner && answer.digests) inner.digests = answer.digests;
+        if (inner && answer.inner) Object.assign(inner, answer.inner);
         finished = true;
         break;
       }

@@ -15,7 +15,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'out'; chunks: Uint8Array[]; spare?: ArrayBuffer }
-  | { type: 'done'; chunks: Uint8Array[]; digests?: (Uint8Array | null)[] }
+  | { type: 'done'; chunks: Uint8Array[]; inner?: { digests: (Uint8Array | null)[]; contentSha256?: string } }
   | { type: 'error'; message: string }
   | { type: 'pong' };
 
@@ -63,10 +63,10 @@ port?.on('message', (message: ToWorker) => {
     } else {
       const chunks = transform!.end();
       for (const chunk of chunks) digester?.push(chunk);
-      const digests = digester?.end();
+      const inner = digester?.end();
       transform = undefined;
       digester = undefined;
-      send(digests ? { type: 'done', chunks, digests } : { type: 'done', chunks });
+      send(inner ? { type: 'done', chunks, inner } : { type: 'done', chunks });
     }
   } catch (error) {
     transform = undefined;

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -30,16 +30,21 @@ async function* pieces(bytes: Uint8Array, cuts: number[] = []): AsyncIterable<Ui
 async function read(message: Uint8Array, keys: KeyEntry[], cuts: number[] = []) {
   const digester = new InnerDigester();
   let digests: (Uint8Array | null)[] | undefined;
+  let contentSha256: string | undefined;
   async function* source() {
     for await (const chunk of pieces(message, cuts)) {
       digester.push(chunk);
       yield chunk;
     }
-    digests = digester.end();
+    const inner = digester.end();
+    digests = inner.digests;
+    contentSha256 = inner.contentSha256;
   }
   const r = readSignedLiteral(message.subarray(0, 4096), source(), () => digests, keys, NOW);
   if (r.fallback) return { fallback: true as const };
   const data = await collect(r.data);
+  // What openFile records as the plaintext's SHA-256 without hashing it again: it must be the data's.
+  expect(contentSha256).toBe(createHash('sha256').update(data).digest('hex'));
   return { fallback: false as const, data, signatures: await r.finish() };
 }
 
