@@ -3,10 +3,12 @@
  * openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would otherwise pick SEIPD v2 (OCB)
  * on its own whenever every recipient key advertises it, which older bank tools cannot read.
  *
- * Binary messages take the fast path: openpgp.js signs and verifies, reads the keys and encrypts or decrypts
- * the session key; the SEIPD packet around the signed data is done by seipd.ts (node:crypto, in a worker
- * thread for large files). Armored messages, and anything whose layout or cipher the fast path does not know,
- * go through openpgp.js whole: slower, same result.
+ * Binary messages take the fast path, where the per-byte work is node:crypto's: openpgp.js reads the keys,
+ * encrypts or decrypts the session key and builds and checks the signature packets; signed-literal.ts writes
+ * and reads the one-pass signed data around the content (OpenSSL signs); seipd.ts does the SEIPD packet, in a
+ * worker thread for large files, where the content's digests are computed too (inner-digest.ts). Armored
+ * messages, and anything whose layout, cipher or key type the fast path does not know, go through openpgp.js
+ * whole: slower, same result.
  */
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
@@ -155,22 +157,28 @@ async function decryptWhole(input: AsyncIterable<Uint8Array>, job: DecryptJob): 
           date: job.now,
           config: OPENPGP_CONFIG,
         })
-      : await openpgp.verify({
-          message,
-          verificationKeys: job.verificationKeys.map((k) => k.key),
-          format: 'binary',
-          date: job.now,
-          config: OPENPGP_CONFIG,
-        });
+      : await verifyWhole(message, job);
   } catch (error) {
     throw corrupted(job, error);
   }
   return rawDecryption(result, job);
 }
 
+/** A signed message verified by openpgp.js as it streams. */
+function verifyWhole(message: openpgp.Message<ReadableStream<Uint8Array>>, job: DecryptJob) {
+  return openpgp.verify({
+    message,
+    verificationKeys: job.verificationKeys.map((k) => k.key),
+    format: 'binary',
+    date: job.now,
+    config: OPENPGP_CONFIG,
+  });
+}
+
 /**
  * Session key packets and a SEIPD v1 packet with an AES session key: the key by openpgp.js, the packet by
- * seipd.ts, the signed content inside by openpgp.js again. Undefined (nothing consumed) for anything else.
+ * seipd.ts, the signed content inside by signed-literal.ts (plain one-pass signed data) or openpgp.js (any
+ * other layout). Undefined (nothing consumed) for anything else.
  */
 async function decryptFast(
   head: Uint8Array,
@@ -221,13 +229,7 @@ async function decryptFast(
       binaryMessage: toWebStream(decrypted.rest),
       config: OPENPGP_CONFIG,
     });
-    result = await openpgp.verify({
-      message,
-      verificationKeys: job.verificationKeys.map((k) => k.key),
-      format: 'binary',
-      date: job.now,
-      config: OPENPGP_CONFIG,
-    });
+    result = await verifyWhole(message, job);
   } catch (error) {
     throw corrupted(job, error);
   }
