@@ -16,7 +16,7 @@ import { OPENPGP_CONFIG } from './config.ts';
 import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
 import { PgpError } from './errors.ts';
 import { locateEncryptedData } from './packets.ts';
-import { isSeipdCipher, PacketBodyReader } from './seipd.ts';
+import { canEncryptSeipd, isSeipdCipher, PacketBodyReader } from './seipd.ts';
 import { type InnerDigests, seipdTransform } from './seipd-offload.ts';
 import { fastSigner, readSignedLiteral, signedLiteral } from './signed-literal.ts';
 import { bytesToText, peek, rechunk, textToBytes, toWebStream } from './streams.ts';
@@ -97,7 +97,7 @@ async function* encryptFast(input: AsyncIterable<Uint8Array>, job: EncryptJob): 
 }
 
 async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
-  if (!job.armor && job.recipients.length > 0) {
+  if (!job.armor && job.recipients.length > 0 && canEncryptSeipd()) {
     yield* encryptFast(input, job);
     return;
   }

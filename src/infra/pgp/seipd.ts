@@ -34,6 +34,21 @@ const PARTIAL_POWER = 20;
 const PARTIAL = 1 << PARTIAL_POWER;
 export const SEIPD_TAG = 18;
 
+let cfb: boolean | undefined;
+
+/** Whether this runtime's node:crypto has AES in CFB mode, which encryption needs (Deno 2's has not). */
+export function canEncryptSeipd(): boolean {
+  if (cfb === undefined) {
+    try {
+      createCipheriv('aes-256-cfb', Buffer.alloc(32), Buffer.alloc(BLOCK)).update(Buffer.alloc(BLOCK));
+      cfb = true;
+    } catch {
+      cfb = false;
+    }
+  }
+  return cfb;
+}
+
 export function isSeipdCipher(algorithm: string): algorithm is SeipdCipher {
   return Object.hasOwn(KEY_BYTES, algorithm);
 }
