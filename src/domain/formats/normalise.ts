@@ -52,6 +52,15 @@ export function normaliseTransaction(tx: PaymentTransaction): PaymentTransaction
   return out;
 }
 
+/** Whether NFKC leaves the value as it is (not a string, or printable ASCII): no normalisation to do. */
+export function isNfkcStable(value: unknown): boolean {
+  return typeof value !== 'string' || allInRange(value, 0x20, 0x7e);
+}
+
+/**
+ * The batch's own fields normalised; its transactions are left as given, for the validator to normalise one by
+ * one (normaliseTransaction) where its checks of the input find something to normalise.
+ */
 export function normaliseBatch(batch: PaymentBatchInput): PaymentBatchInput {
   const originator = batch.originator ?? ({} as PaymentBatchInput['originator']);
   return {
@@ -63,6 +72,6 @@ export function normaliseBatch(batch: PaymentBatchInput): PaymentBatchInput {
       account_number: account(originator.account_number),
       bank_unit: nfkc(originator.bank_unit),
     },
-    transactions: Array.isArray(batch.transactions) ? batch.transactions.map(normaliseTransaction) : [],
+    transactions: Array.isArray(batch.transactions) ? batch.transactions : [],
   };
 }

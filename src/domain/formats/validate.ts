@@ -7,7 +7,7 @@ import { allInRange, isDigits } from './chars.ts';
 import { isValidTaiwanId, isValidUnifiedBusinessNumber } from './checksums.ts';
 import { isIsoDate, isOffsetTimestamp, OFFSET_TIMESTAMP } from './dates.ts';
 import { encodedLength, firstUnencodable, truncateToBytes } from './encoding.ts';
-import { normaliseBatch } from './normalise.ts';
+import { isNfkcStable, normaliseBatch, normaliseTransaction } from './normalise.ts';
 import type { Encoding, FieldIssue, FileFormat, PaymentBatchInput, PaymentTransaction } from './types.ts';
 
 export const MAX_TRANSACTIONS = 5000;
@@ -172,10 +172,29 @@ export function validatePaymentBatch(
   const seen = new Set<string>();
   let total = 0;
   const transactions: PaymentTransaction[] = [];
-  for (const tx of batch.transactions) {
-    if (tx === null || typeof tx !== 'object') {
-      batchError('transactions', 'each transaction must be an object', tx);
+  for (const given of batch.transactions) {
+    if (given === null || typeof given !== 'object') {
+      batchError('transactions', 'each transaction must be an object', given);
       continue;
+    }
+    // A field that passes its check as given is ASCII, which NFKC leaves alone: normalising, then checking again,
+    // is needed only when a normalised field fails its check (or a reference is not printable ASCII). The checks
+    // of the normalised transaction are the ones reported, as when normalisation came first.
+    let tx = given;
+    let bankOk = isDigits(tx.fisc_code, 3, 3);
+    let branchOk = isDigits(tx.branch_code, 4, 4);
+    let accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
+    let idNumberOk = isValidIdNumber(tx.id_number);
+    if (
+      !(bankOk && branchOk && accountOk && idNumberOk && isNfkcStable(tx.customer_reference) && isNfkcStable(tx.cno))
+    ) {
+      tx = normaliseTransaction(given);
+      if (tx !== given) {
+        bankOk = isDigits(tx.fisc_code, 3, 3);
+        branchOk = isDigits(tx.branch_code, 4, 4);
+        accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
+        idNumberOk = isValidIdNumber(tx.id_number);
+      }
     }
     const id = typeof tx.transaction_id === 'string' ? tx.transaction_id : null;
 
@@ -193,16 +212,16 @@ export function validatePaymentBatch(
     if (format === 'tch_ach' && !isDigits(tx.txid, 3, 3)) {
       issue(errors, id, 'txid', 'required for tch_ach: 3 digits', tx.txid);
     }
-    if (!isDigits(tx.fisc_code, 3, 3)) {
+    if (!bankOk) {
       issue(errors, id, 'fisc_code', 'bank code must be 3 digits', tx.fisc_code);
     }
-    if (!isDigits(tx.branch_code, 4, 4)) {
+    if (!branchOk) {
       issue(errors, id, 'branch_code', 'branch code must be 4 digits', tx.branch_code);
     }
-    if (!isDigits(tx.account_number, 1, rules.accountDigits)) {
+    if (!accountOk) {
       issue(errors, id, 'account_number', `must be 1–${rules.accountDigits} digits`, maskAccount(tx.account_number));
     }
-    if (!isValidIdNumber(tx.id_number)) {
+    if (!idNumberOk) {
       issue(
         errors,
         id,
