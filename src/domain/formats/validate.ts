@@ -185,11 +185,12 @@ export function validatePaymentBatch(
     let branchOk = isDigits(tx.branch_code, 4, 4);
     let accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
     let idNumberOk = isValidIdNumber(tx.id_number);
-    if (
-      !(bankOk && branchOk && accountOk && idNumberOk && isNfkcStable(tx.customer_reference) && isNfkcStable(tx.cno))
-    ) {
+    // printable ASCII or absent: then its width in bytes is its length, in either encoding
+    let referenceAscii = isNfkcStable(tx.customer_reference);
+    if (!(bankOk && branchOk && accountOk && idNumberOk && referenceAscii && isNfkcStable(tx.cno))) {
       tx = normaliseTransaction(given);
       if (tx !== given) {
+        referenceAscii = false;
         bankOk = isDigits(tx.fisc_code, 3, 3);
         branchOk = isDigits(tx.branch_code, 4, 4);
         accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
@@ -257,8 +258,13 @@ export function validatePaymentBatch(
       }
     }
     if (rules.text.description !== undefined) checkText(id, 'description', tx.description, rules.text.description);
-    if (rules.text.customer_reference !== undefined) {
-      checkText(id, 'customer_reference', tx.customer_reference, rules.text.customer_reference);
+    const referenceWidth = rules.text.customer_reference;
+    if (referenceWidth !== undefined) {
+      const reference = tx.customer_reference;
+      // a fitting printable ASCII reference has nothing to report: skip the check's second pass over it
+      if (!(referenceAscii && typeof reference === 'string' && reference.length <= referenceWidth)) {
+        checkText(id, 'customer_reference', reference, referenceWidth);
+      }
     }
     if (rules.text.cno !== undefined) checkText(id, 'cno', tx.cno, rules.text.cno);
     if (rules.text.memo !== undefined) checkText(id, 'memo', tx.memo, rules.text.memo);
