@@ -58,10 +58,10 @@ export function isNfkcStable(value: unknown): boolean {
 }
 
 /**
- * The batch's own fields normalised; its transactions are left as given, for the validator to normalise one by
- * one (normaliseTransaction) where its checks of the input find something to normalise.
+ * The batch's own fields normalised, with `transactions` as its transaction list: the validator fills it with
+ * the input's transactions, normalising one (normaliseTransaction) where its checks find something to normalise.
  */
-export function normaliseBatch(batch: PaymentBatchInput): PaymentBatchInput {
+export function normaliseBatch(batch: PaymentBatchInput, transactions: PaymentTransaction[]): PaymentBatchInput {
   const originator = batch.originator ?? ({} as PaymentBatchInput['originator']);
   return {
     ...batch,
@@ -72,6 +72,6 @@ export function normaliseBatch(batch: PaymentBatchInput): PaymentBatchInput {
       account_number: account(originator.account_number),
       bank_unit: nfkc(originator.bank_unit),
     },
-    transactions: Array.isArray(batch.transactions) ? batch.transactions : [],
+    transactions,
   };
 }

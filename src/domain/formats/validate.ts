@@ -3,10 +3,11 @@
  * transaction, the field and the value, so the payment run can set aside one bad invoice and keep the rest;
  * problems of the batch itself carry `transaction_id: null`. Account numbers in `value` are masked to the last 4.
  */
-import { allInRange, isDigits } from './chars.ts';
+import { isDigits, printableAsciiHash } from './chars.ts';
 import { isValidTaiwanId, isValidUnifiedBusinessNumber } from './checksums.ts';
 import { isIsoDate, isOffsetTimestamp, OFFSET_TIMESTAMP } from './dates.ts';
 import { encodedLength, firstUnencodable, truncateToBytes } from './encoding.ts';
+import { TransactionIdSet } from './id-set.ts';
 import { isNfkcStable, normaliseBatch, normaliseTransaction } from './normalise.ts';
 import type { Encoding, FieldIssue, FileFormat, PaymentBatchInput, PaymentTransaction } from './types.ts';
 
@@ -112,7 +113,12 @@ export function validatePaymentBatch(
   const { encoding } = options;
   const errors: FieldIssue[] = [];
   const warnings: FieldIssue[] = [];
-  const batch = normaliseBatch(input ?? ({} as PaymentBatchInput));
+  // the normalised batch holds this list from the start and the loop fills it: `{ ...batch, transactions }` at the
+  // end, or a store of the list into `batch` there, deoptimised this function at the end of every batch (a map
+  // that differs from call to call), so the next batch's loop started unoptimised
+  const transactions: PaymentTransaction[] = [];
+  const batch = normaliseBatch(input ?? ({} as PaymentBatchInput), transactions);
+  const given = Array.isArray(input?.transactions) ? input.transactions : [];
   const batchError = (field: string, message: string, value?: unknown) => issue(errors, null, field, message, value);
   const batchText = (field: string, value: unknown, bytes: number, required: boolean) => {
     if (value === undefined || value === null || value === '') {
@@ -169,18 +175,17 @@ export function validatePaymentBatch(
     if (problem) issue(errors, id, name, problem, value);
   };
 
-  const seen = new Set<string>();
+  const seen = new TransactionIdSet(given.length);
   let total = 0;
-  const transactions: PaymentTransaction[] = [];
-  for (const given of batch.transactions) {
-    if (given === null || typeof given !== 'object') {
-      batchError('transactions', 'each transaction must be an object', given);
+  for (const item of given) {
+    if (item === null || typeof item !== 'object') {
+      batchError('transactions', 'each transaction must be an object', item);
       continue;
     }
     // A field that passes its check as given is ASCII, which NFKC leaves alone: normalising, then checking again,
     // is needed only when a normalised field fails its check (or a reference is not printable ASCII). The checks
     // of the normalised transaction are the ones reported, as when normalisation came first.
-    let tx = given;
+    let tx = item;
     let bankOk = isDigits(tx.fisc_code, 3, 3);
     let branchOk = isDigits(tx.branch_code, 4, 4);
     let accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
@@ -188,8 +193,8 @@ export function validatePaymentBatch(
     // printable ASCII or absent: then its width in bytes is its length, in either encoding
     let referenceAscii = isNfkcStable(tx.customer_reference);
     if (!(bankOk && branchOk && accountOk && idNumberOk && referenceAscii && isNfkcStable(tx.cno))) {
-      tx = normaliseTransaction(given);
-      if (tx !== given) {
+      tx = normaliseTransaction(item);
+      if (tx !== item) {
         referenceAscii = false;
         bankOk = isDigits(tx.fisc_code, 3, 3);
         branchOk = isDigits(tx.branch_code, 4, 4);
@@ -199,13 +204,11 @@ export function validatePaymentBatch(
     }
     const id = typeof tx.transaction_id === 'string' ? tx.transaction_id : null;
 
-    if (id === null || id.length < 1 || id.length > 20 || !allInRange(id, 0x21, 0x7e)) {
+    const idHash = id === null || id.length < 1 || id.length > 20 ? -1 : printableAsciiHash(id);
+    if (idHash < 0) {
       issue(errors, id, 'transaction_id', 'must be 1–20 printable ASCII characters without spaces', tx.transaction_id);
-    } else {
-      // one hash lookup instead of has() then add(): the set only grows when the id is new
-      const size = seen.size;
-      seen.add(id);
-      if (seen.size === size) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
+    } else if (!seen.add(id!, idHash)) {
+      issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
     }
     if (tx.direction !== 'credit' && tx.direction !== 'debit') {
       issue(errors, id, 'direction', 'must be credit or debit', tx.direction);
@@ -272,8 +275,5 @@ export function validatePaymentBatch(
     transactions.push(holder === tx.account_holder ? tx : { ...tx, account_holder: holder });
   }
   if (total > rules.maxTotalCents) batchError('transactions', 'the file total does not fit the trailer', total);
-  // normaliseBatch's object is a copy already: set its transactions rather than spread it once more (that spread
-  // deoptimised this function at the end of every batch, so the next batch's loop started unoptimised)
-  batch.transactions = transactions;
   return { errors, warnings, normalised: batch };
 }
