@@ -31,3 +31,17 @@ export function hasSeparator(value: string): boolean {
   }
   return false;
 }
+
+/**
+ * A hash of `value` (FNV-1a over its char codes, as a non-negative int32) when every character is printable ASCII
+ * without space (0x21–0x7E), else -1: the transaction id check and its duplicate check's hash in one pass.
+ */
+export function printableAsciiHash(value: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h & 0x7fffffff;
+}

@@ -178,7 +178,20 @@ export function writeTextField(
   offset: number,
 ) {
   if (text === undefined || text === null || text === '') return;
-  if (writeText(text, encoding, out, offset + f.start - 1, f.length) < 0) {
+  const at = offset + f.start - 1;
+  const length = text.length;
+  // an ASCII text that fits, here rather than in writeText: a loop small enough to be inlined into a writer's
+  // per-record loop, where a call per field costs about as much as the characters (most texts are ASCII)
+  if (length <= f.length) {
+    let i = 0;
+    while (i < length) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[at + i++] = c;
+    }
+    if (i === length) return;
+  }
+  if (writeText(text, encoding, out, at, f.length) < 0) {
     throw new FieldWriteError(`${def.type}.${f.name}: not encodable in ${encoding}`);
   }
 }

@@ -41,15 +41,71 @@ const D = fieldsByName(FIXED_WIDTH_DETAIL, [
   'customer_reference',
 ]);
 
+/**
+ * `size` bytes of 0x20 in a plain Uint8Array. The memory comes unzeroed (Buffer.allocUnsafeSlow, outside the
+ * pool): `new Uint8Array(size).fill(0x20)` writes a megabyte file twice.
+ */
+function spaces(size: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(size).fill(0x20);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
+}
+
 function crlf(out: Uint8Array, offset: number) {
   out[offset + FIXED_WIDTH_RECORD] = 0x0d;
   out[offset + FIXED_WIDTH_RECORD + 1] = 0x0a;
 }
 
+const TYPE_AT = D.transaction_type.start - 1;
+const CREDIT = [TRANSACTION_TYPE.credit.charCodeAt(0), TRANSACTION_TYPE.credit.charCodeAt(1)] as const;
+const DEBIT = [TRANSACTION_TYPE.debit.charCodeAt(0), TRANSACTION_TYPE.debit.charCodeAt(1)] as const;
+
+/** TRANSACTION_TYPE[direction] as two byte stores: no string and no lookup by a varying key per record. */
+function writeTransactionType(direction: PaymentTransaction['direction'], out: Uint8Array, offset: number) {
+  const code = direction === 'credit' ? CREDIT : DEBIT;
+  out[offset + TYPE_AT] = code[0];
+  out[offset + TYPE_AT + 1] = code[1];
+}
+
+/**
+ * The D records, one per transaction from line 2, adding up the trailer's sums in `sums`. A function of its own
+ * that ends with its loop: the loop is compiled while it runs (on-stack replacement), before any code after it
+ * has run, and such code (the trailer, when it was here) deoptimised the compiled loop at its exit on every call.
+ */
+function writeDetailRecords(
+  transactions: readonly PaymentTransaction[],
+  valueDate: string,
+  encoding: Encoding,
+  out: Uint8Array,
+  sums: { total: number; hash: number },
+) {
+  const W = FIXED_WIDTH_DETAIL;
+  for (let i = 0; i < transactions.length; i++) {
+    const tx = transactions[i]!;
+    sums.total += tx.amount_cents;
+    sums.hash = addToHash(sums.hash, tx.account_number);
+    const offset = (i + 1) * LINE;
+    // field by field, not through a value list: `out` is all spaces already, so absent texts need no write
+    out[offset] = 0x44; // D
+    writeNumberField(W, D.sequence, i + 1, out, offset);
+    writeTextField(W, D.transaction_id, tx.transaction_id, encoding, out, offset);
+    writeTransactionType(tx.direction, out, offset);
+    writeDigitsField(W, D.account_bank_code, tx.fisc_code, out, offset);
+    writeDigitsField(W, D.account_branch_code, tx.branch_code, out, offset);
+    writeDigitsField(W, D.account_number, tx.account_number, out, offset);
+    writeTextField(W, D.account_holder, tx.account_holder, encoding, out, offset);
+    writeNumberField(W, D.amount, tx.amount_cents, out, offset);
+    writeDigitsField(W, D.value_date, valueDate, out, offset);
+    writeTextField(W, D.id_number, tx.id_number, encoding, out, offset);
+    writeTextField(W, D.description, tx.description, encoding, out, offset);
+    writeTextField(W, D.customer_reference, tx.customer_reference, encoding, out, offset);
+    crlf(out, offset);
+  }
+}
+
 /** Writes a validated, normalised batch: H, one D per transaction in input order, T; CRLF after each. */
 export function writeFixedWidthPayment(batch: PaymentBatchInput, encoding: Encoding): Uint8Array {
   const n = batch.transactions.length;
-  const out = new Uint8Array((n + 2) * LINE).fill(0x20);
+  const out = spaces((n + 2) * LINE);
   const stamp = taipeiStamp(batch.created_at);
   writeRecord(
     FIXED_WIDTH_HEADER,
@@ -69,40 +125,17 @@ export function writeFixedWidthPayment(batch: PaymentBatchInput, encoding: Encod
     0,
   );
   crlf(out, 0);
-  const valueDate = toYmd(batch.value_date);
-  let total = 0;
-  let hash = 0;
-  const W = FIXED_WIDTH_DETAIL;
-  for (let i = 0; i < n; i++) {
-    const tx = batch.transactions[i]!;
-    total += tx.amount_cents;
-    hash = addToHash(hash, tx.account_number);
-    const offset = (i + 1) * LINE;
-    // field by field, not through a value list: `out` is all spaces already, so absent texts need no write
-    out[offset] = 0x44; // D
-    writeNumberField(W, D.sequence, i + 1, out, offset);
-    writeTextField(W, D.transaction_id, tx.transaction_id, encoding, out, offset);
-    writeDigitsField(W, D.transaction_type, TRANSACTION_TYPE[tx.direction], out, offset);
-    writeDigitsField(W, D.account_bank_code, tx.fisc_code, out, offset);
-    writeDigitsField(W, D.account_branch_code, tx.branch_code, out, offset);
-    writeDigitsField(W, D.account_number, tx.account_number, out, offset);
-    writeTextField(W, D.account_holder, tx.account_holder, encoding, out, offset);
-    writeNumberField(W, D.amount, tx.amount_cents, out, offset);
-    writeDigitsField(W, D.value_date, valueDate, out, offset);
-    writeTextField(W, D.id_number, tx.id_number, encoding, out, offset);
-    writeTextField(W, D.description, tx.description, encoding, out, offset);
-    writeTextField(W, D.customer_reference, tx.customer_reference, encoding, out, offset);
-    crlf(out, offset);
-  }
-  const offset = (n + 1) * LINE;
+  const sums = { total: 0, hash: 0 };
+  writeDetailRecords(batch.transactions, toYmd(batch.value_date), encoding, out, sums);
+  const trailerAt = (n + 1) * LINE;
   writeRecord(
     FIXED_WIDTH_TRAILER,
-    { record_type: 'T', count: n, total_amount: total, hash_total: hash },
+    { record_type: 'T', count: n, total_amount: sums.total, hash_total: sums.hash },
     encoding,
     out,
-    offset,
+    trailerAt,
   );
-  crlf(out, offset);
+  crlf(out, trailerAt);
   return out;
 }
 

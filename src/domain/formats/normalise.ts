@@ -52,7 +52,16 @@ export function normaliseTransaction(tx: PaymentTransaction): PaymentTransaction
   return out;
 }
 
-export function normaliseBatch(batch: PaymentBatchInput): PaymentBatchInput {
+/** Whether NFKC leaves the value as it is (not a string, or printable ASCII): no normalisation to do. */
+export function isNfkcStable(value: unknown): boolean {
+  return typeof value !== 'string' || allInRange(value, 0x20, 0x7e);
+}
+
+/**
+ * The batch's own fields normalised, with `transactions` as its transaction list: the validator fills it with
+ * the input's transactions, normalising one (normaliseTransaction) where its checks find something to normalise.
+ */
+export function normaliseBatch(batch: PaymentBatchInput, transactions: PaymentTransaction[]): PaymentBatchInput {
   const originator = batch.originator ?? ({} as PaymentBatchInput['originator']);
   return {
     ...batch,
@@ -63,6 +72,6 @@ export function normaliseBatch(batch: PaymentBatchInput): PaymentBatchInput {
       account_number: account(originator.account_number),
       bank_unit: nfkc(originator.bank_unit),
     },
-    transactions: Array.isArray(batch.transactions) ? batch.transactions.map(normaliseTransaction) : [],
+    transactions,
   };
 }

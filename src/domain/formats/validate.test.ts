@@ -83,6 +83,26 @@ describe('validation rules', () => {
     expect(errors('fixed_width', withTx(good as never))).toEqual([]);
   });
 
+  it('normalises a field whose check passes only once normalised, and one no check looks at (cno in fixed_width)', () => {
+    const batch = withTx({ customer_reference: 'Ｃ１２', cno: 'Ｃ０００１２３', account_number: '1234-5678' });
+    const result = validatePaymentBatch('fixed_width', batch, { encoding: 'Big5' });
+    expect(result.errors).toEqual([]);
+    expect(result.normalised.transactions[0]).toMatchObject({
+      customer_reference: 'C12',
+      cno: 'C000123',
+      account_number: '12345678',
+    });
+    // nothing to normalise: the transaction as given
+    expect(validatePaymentBatch('fixed_width', base, { encoding: 'Big5' }).normalised.transactions[0]).toBe(
+      base.transactions[0],
+    );
+  });
+
+  it('a transaction that is not an object is a batch error, not a crash', () => {
+    const batch = { ...base, transactions: [null as unknown as PaymentTransaction] };
+    expect(errors('fixed_width', batch)).toContain('null:transactions');
+  });
+
   it('transaction ids are unique within the file', () => {
     const dup = { ...base.transactions[0]! };
     expect(errors('csv', withTx({}, [dup]))).toEqual(['TX1:transaction_id']);

@@ -3,11 +3,12 @@
  * transaction, the field and the value, so the payment run can set aside one bad invoice and keep the rest;
  * problems of the batch itself carry `transaction_id: null`. Account numbers in `value` are masked to the last 4.
  */
-import { allInRange, isDigits } from './chars.ts';
+import { isDigits, printableAsciiHash } from './chars.ts';
 import { isValidTaiwanId, isValidUnifiedBusinessNumber } from './checksums.ts';
 import { isIsoDate, isOffsetTimestamp, OFFSET_TIMESTAMP } from './dates.ts';
 import { encodedLength, firstUnencodable, truncateToBytes } from './encoding.ts';
-import { normaliseBatch } from './normalise.ts';
+import { TransactionIdSet } from './id-set.ts';
+import { isNfkcStable, normaliseBatch, normaliseTransaction } from './normalise.ts';
 import type { Encoding, FieldIssue, FileFormat, PaymentBatchInput, PaymentTransaction } from './types.ts';
 
 export const MAX_TRANSACTIONS = 5000;
@@ -112,7 +113,12 @@ export function validatePaymentBatch(
   const { encoding } = options;
   const errors: FieldIssue[] = [];
   const warnings: FieldIssue[] = [];
-  const batch = normaliseBatch(input ?? ({} as PaymentBatchInput));
+  // the normalised batch holds this list from the start and the loop fills it: `{ ...batch, transactions }` at the
+  // end, or a store of the list into `batch` there, deoptimised this function at the end of every batch (a map
+  // that differs from call to call), so the next batch's loop started unoptimised
+  const transactions: PaymentTransaction[] = [];
+  const batch = normaliseBatch(input ?? ({} as PaymentBatchInput), transactions);
+  const given = Array.isArray(input?.transactions) ? input.transactions : [];
   const batchError = (field: string, message: string, value?: unknown) => issue(errors, null, field, message, value);
   const batchText = (field: string, value: unknown, bytes: number, required: boolean) => {
     if (value === undefined || value === null || value === '') {
@@ -169,23 +175,40 @@ export function validatePaymentBatch(
     if (problem) issue(errors, id, name, problem, value);
   };
 
-  const seen = new Set<string>();
+  const seen = new TransactionIdSet(given.length);
   let total = 0;
-  const transactions: PaymentTransaction[] = [];
-  for (const tx of batch.transactions) {
-    if (tx === null || typeof tx !== 'object') {
-      batchError('transactions', 'each transaction must be an object', tx);
+  for (const item of given) {
+    if (item === null || typeof item !== 'object') {
+      batchError('transactions', 'each transaction must be an object', item);
       continue;
+    }
+    // A field that passes its check as given is ASCII, which NFKC leaves alone: normalising, then checking again,
+    // is needed only when a normalised field fails its check (or a reference is not printable ASCII). The checks
+    // of the normalised transaction are the ones reported, as when normalisation came first.
+    let tx = item;
+    let bankOk = isDigits(tx.fisc_code, 3, 3);
+    let branchOk = isDigits(tx.branch_code, 4, 4);
+    let accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
+    let idNumberOk = isValidIdNumber(tx.id_number);
+    // printable ASCII or absent: then its width in bytes is its length, in either encoding
+    let referenceAscii = isNfkcStable(tx.customer_reference);
+    if (!(bankOk && branchOk && accountOk && idNumberOk && referenceAscii && isNfkcStable(tx.cno))) {
+      tx = normaliseTransaction(item);
+      if (tx !== item) {
+        referenceAscii = false;
+        bankOk = isDigits(tx.fisc_code, 3, 3);
+        branchOk = isDigits(tx.branch_code, 4, 4);
+        accountOk = isDigits(tx.account_number, 1, rules.accountDigits);
+        idNumberOk = isValidIdNumber(tx.id_number);
+      }
     }
     const id = typeof tx.transaction_id === 'string' ? tx.transaction_id : null;
 
-    if (id === null || id.length < 1 || id.length > 20 || !allInRange(id, 0x21, 0x7e)) {
+    const idHash = id === null || id.length < 1 || id.length > 20 ? -1 : printableAsciiHash(id);
+    if (idHash < 0) {
       issue(errors, id, 'transaction_id', 'must be 1–20 printable ASCII characters without spaces', tx.transaction_id);
-    } else {
-      // one hash lookup instead of has() then add(): the set only grows when the id is new
-      const size = seen.size;
-      seen.add(id);
-      if (seen.size === size) issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
+    } else if (!seen.add(id!, idHash)) {
+      issue(errors, id, 'transaction_id', 'duplicate transaction id in the file', id);
     }
     if (tx.direction !== 'credit' && tx.direction !== 'debit') {
       issue(errors, id, 'direction', 'must be credit or debit', tx.direction);
@@ -193,16 +216,16 @@ export function validatePaymentBatch(
     if (format === 'tch_ach' && !isDigits(tx.txid, 3, 3)) {
       issue(errors, id, 'txid', 'required for tch_ach: 3 digits', tx.txid);
     }
-    if (!isDigits(tx.fisc_code, 3, 3)) {
+    if (!bankOk) {
       issue(errors, id, 'fisc_code', 'bank code must be 3 digits', tx.fisc_code);
     }
-    if (!isDigits(tx.branch_code, 4, 4)) {
+    if (!branchOk) {
       issue(errors, id, 'branch_code', 'branch code must be 4 digits', tx.branch_code);
     }
-    if (!isDigits(tx.account_number, 1, rules.accountDigits)) {
+    if (!accountOk) {
       issue(errors, id, 'account_number', `must be 1–${rules.accountDigits} digits`, maskAccount(tx.account_number));
     }
-    if (!isValidIdNumber(tx.id_number)) {
+    if (!idNumberOk) {
       issue(
         errors,
         id,
@@ -238,8 +261,13 @@ export function validatePaymentBatch(
       }
     }
     if (rules.text.description !== undefined) checkText(id, 'description', tx.description, rules.text.description);
-    if (rules.text.customer_reference !== undefined) {
-      checkText(id, 'customer_reference', tx.customer_reference, rules.text.customer_reference);
+    const referenceWidth = rules.text.customer_reference;
+    if (referenceWidth !== undefined) {
+      const reference = tx.customer_reference;
+      // a fitting printable ASCII reference has nothing to report: skip the check's second pass over it
+      if (!(referenceAscii && typeof reference === 'string' && reference.length <= referenceWidth)) {
+        checkText(id, 'customer_reference', reference, referenceWidth);
+      }
     }
     if (rules.text.cno !== undefined) checkText(id, 'cno', tx.cno, rules.text.cno);
     if (rules.text.memo !== undefined) checkText(id, 'memo', tx.memo, rules.text.memo);
@@ -247,5 +275,5 @@ export function validatePaymentBatch(
     transactions.push(holder === tx.account_holder ? tx : { ...tx, account_holder: holder });
   }
   if (total > rules.maxTotalCents) batchError('transactions', 'the file total does not fit the trailer', total);
-  return { errors, warnings, normalised: { ...batch, transactions } };
+  return { errors, warnings, normalised: batch };
 }
