@@ -13,6 +13,12 @@ describe('TransactionIdSet', () => {
     }
   });
 
+  it('refuses an id beyond its size rather than probing a full table forever', () => {
+    const set = new TransactionIdSet(3);
+    for (let i = 0; i < 15; i++) set.add(`TX${i}`, 7);
+    expect(() => set.add('TX15', 7)).toThrow(RangeError);
+  });
+
   it('holds a full batch of 5,000 distinct ids', () => {
     const set = new TransactionIdSet(5000);
     for (let i = 0; i < 5000; i++) expect(set.add(`TX${i}`, printableAsciiHash(`TX${i}`))).toBe(true);

@@ -19,6 +19,8 @@ export class TransactionIdSet {
   /** Adds `id` (with `hash`, any int32 the same for equal ids); false when it is already in the set. */
   add(id: string, hash: number): boolean {
     const { slots, mask, ids } = this;
+    // the probe below ends at an empty slot: one must always be left
+    if (ids.length >= mask) throw new RangeError(`more than ${mask} transaction ids for a table of ${mask + 1}`);
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const k = slots[i]!;
       if (k < 0) {
