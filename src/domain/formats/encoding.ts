@@ -89,7 +89,7 @@ export function writeText(text: string, encoding: Encoding, out: Uint8Array, off
   // the ASCII head first, with no room check per character: an ASCII character is one byte, so the first
   // min(length, max) characters fit when they are ASCII (most fields are ASCII throughout)
   const length = text.length;
-  const head = length < max ? length : max;
+  const head = Math.min(length, max);
   let n = 0;
   for (; n < head; n++) {
     const c = text.charCodeAt(n);
