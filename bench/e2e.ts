@@ -118,9 +118,11 @@ export async function run(): Promise<void> {
     }
     const baseConfig = parseConfig(raw, 'bench e2e');
     const secrets = createSecretStore(baseConfig.secrets, { now: () => new Date(), audit: async () => {} });
+    // dated no later than the simulated run, which may lie in the real clock's past
     await ensureSandboxKeys(
       secrets,
       baseConfig.banks.map((b) => ({ ...b, sandbox: true })),
+      RUN_AT,
     );
     for (const [i, bank] of baseConfig.banks.entries()) {
       await secrets.put!(`bench-ssh-${bank.bank_code}`, servers[i]!.ed25519PrivateKey);
