@@ -109,6 +109,25 @@ describe('banking-sftp ach', () => {
     });
   });
 
+  it('validate streams a reconciliation file: 0 for the golden files, 2 naming line, record and field on a bad one', () => {
+    for (const format of ['fixed_width', 'tch_ach', 'csv']) {
+      const golden = `${dir}/recon-${format}.golden`;
+      expect(ach('validate', '--format', format, '--kind', 'reconciliation', '--input', golden).code).toBe(0);
+    }
+    const bytes = Buffer.from(readFileSync(`${dir}/recon-fixed_width.golden`));
+    bytes.write('X', 202 + 45); // inside the amount of line 2, a return record R
+    const bad = join(scratch, 'recon-bad.txt');
+    writeFileSync(bad, bytes);
+    const r = ach('validate', '--format', 'fixed_width', '--kind', 'reconciliation', '--input', bad);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stderr).error).toMatchObject({
+      file: bad,
+      line: 2,
+      record_type: 'R',
+      message: 'expected digits',
+    });
+  });
+
   it('a 160-byte legacy ACH file gets the legacy-layout error', () => {
     const legacy = join(scratch, 'legacy.txt');
     writeFileSync(legacy, `${'BOFACHP0101151126060000822090199902501'.padEnd(160, ' ')}\r\n`);

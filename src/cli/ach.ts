@@ -13,7 +13,9 @@ import {
   type PaymentBatchInput,
   parsePaymentFile,
   parseReconciliationFile,
+  parseReconciliationStream,
 } from '../domain/formats/index.ts';
+import { readFileChunks } from '../infra/storage/file-chunks.ts';
 
 const FORMATS = ['fixed_width', 'tch_ach', 'csv'];
 
@@ -93,6 +95,17 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'parse' || sub === 'validate') {
     const kind = values.kind;
     if (kind !== 'payment' && kind !== 'reconciliation') return usage('--kind must be payment or reconciliation');
+    if (sub === 'validate' && kind === 'reconciliation') {
+      // streamed: a reconciliation file of any size is checked in flat memory, its trailer totals included
+      try {
+        for await (const _ of parseReconciliationStream(format, readFileChunks(fileName), { encoding, fileName })) {
+          // each record is checked as it is read; nothing is kept
+        }
+        return 0;
+      } catch (error) {
+        return printError(error, fileName);
+      }
+    }
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(fileName);
