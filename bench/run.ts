@@ -19,8 +19,11 @@ const TARGETS: Array<{ match: RegExp; target: string; ok: (value: number) => boo
   { match: /^ratio (upload|download) vs openssh/, target: '>= 0.9', ok: (v) => v >= 0.9 },
   { match: /^ratio (encrypt|decrypt) openpgp vs gpg/, target: '>= 0.8', ok: (v) => v >= 0.8 },
   { match: /pgp.*peak RSS/i, target: '< 200 MB', ok: (v) => v < 200 },
-  { match: /p99/, target: '< 50 ms', ok: (v) => v < 50 },
-  { match: /health.*req/, target: '> 5,000 req/s', ok: (v) => v > 5000 },
+  // the uncached dashboard is a reference figure (what the cache saves), not the served path the target is for
+  { match: /^api (?!.*uncached).*p99/, target: '< 50 ms', ok: (v) => v < 50 },
+  { match: /^ratio .*p99 \/ 50 ms target/, target: '< 1', ok: (v) => v < 1 },
+  { match: /^api health throughput/, target: '> 5,000 req/s', ok: (v) => v > 5000 },
+  { match: /^ratio health req\/s \/ 5000 target/, target: '> 1', ok: (v) => v > 1 },
   { match: /^e2e total/, target: '< 10 s', ok: (v) => v < 10 },
 ];
 
