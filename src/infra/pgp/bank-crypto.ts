@@ -13,7 +13,6 @@
  *   const wire = await crypto.protect(bank, 'PAY_20261126_0001.txt', bytes);
  *   await crypto.openFile(bank, name, '/tmp/in.pgp', '/tmp/out.txt'); // written only when fully verified
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
@@ -45,9 +44,11 @@ import { ByteMeter, type ByteSource, collect, toAsyncIterable } from './streams.
 const WRITE_BUFFER = 4 << 20;
 
 async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const meter = new ByteMeter(true);
+  for await (const _ of meter.pass(createReadStream(path, { highWaterMark: 1 << 20 }))) {
+    // hashed as it passes
+  }
+  return meter.sha256();
 }
 
 export interface BankCryptoOptions {

@@ -12,7 +12,7 @@
  *   d.push(decrypted); const digests = d.end(); // one per signature packet, in order
  */
 import { createHash, type Hash } from 'node:crypto';
-import { PacketSplitter } from './packet-splitter.ts';
+import { LiteralContent, PacketSplitter } from './packet-splitter.ts';
 import { PACKET } from './packets.ts';
 
 /** OpenPGP hash algorithm ids (RFC 9580 §9.5) and their node:crypto names. */
@@ -49,11 +49,8 @@ export class InnerDigester {
   private readonly hashes = new Map<number, Hash>();
   private opsBody: Uint8Array[] = [];
   private sigBody: Uint8Array[] = [];
-  /** Literal header bytes still to skip; -1 until its name length is known. */
-  private headerLeft = -1;
-  private headerSeen = 0;
+  private readonly literal = new LiteralContent();
   private broken = false;
-  private literalDone = false;
   private readonly digests: (Uint8Array | null)[] = [];
   /** SHA-256 of the literal content, unless a one-pass header's own SHA-256 hash already covers it. */
   private content: Hash | undefined;
@@ -80,7 +77,7 @@ export class InnerDigester {
       }
     }
     const content = this.hashes.get(SHA256) ?? this.content;
-    if (this.broken || !this.literalDone || !content) return { digests: this.digests };
+    if (this.broken || !this.literal.done || !content) return { digests: this.digests };
     return { digests: this.digests, contentSha256: content.copy().digest('hex') };
   }
 
@@ -95,17 +92,11 @@ export class InnerDigester {
       return;
     }
     if (tag === PACKET.LITERAL) {
-      if (this.literalDone) throw new Error('a second literal data packet');
       if (!this.hashes.has(SHA256)) this.content ??= createHash('sha256');
-      let content = bytes;
-      if (this.headerLeft !== 0) content = this.skipHeader(bytes);
+      const content = this.literal.take(bytes, last);
       if (content.length > 0) {
         for (const h of this.hashes.values()) h.update(content);
         this.content?.update(content);
-      }
-      if (last) {
-        if (this.headerLeft !== 0) throw new Error('the literal data packet ends inside its header');
-        this.literalDone = true;
       }
       return;
     }
@@ -115,18 +106,6 @@ export class InnerDigester {
       this.digests.push(this.digestFor(Buffer.concat(this.sigBody)));
       this.sigBody = [];
     }
-  }
-
-  private skipHeader(bytes: Uint8Array): Uint8Array {
-    let at = 0;
-    while (at < bytes.length && this.headerLeft !== 0) {
-      // The header is format, name length, name, date: at the length octet, the name and date remain.
-      if (this.headerSeen === 1) this.headerLeft = bytes[at]! + 4;
-      else if (this.headerLeft > 0) this.headerLeft--;
-      this.headerSeen++;
-      at++;
-    }
-    return bytes.subarray(at);
   }
 
   private digestFor(body: Uint8Array): Uint8Array | null {

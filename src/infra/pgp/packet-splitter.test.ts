@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type PacketPiece, PacketSplitter } from './packet-splitter.ts';
+import { DataAfterPacketError, LiteralContent, type PacketPiece, PacketSplitter } from './packet-splitter.ts';
 import { concat } from './streams.ts';
 
 /** Packet bodies by tag, joined from the pieces, in order. */
@@ -87,5 +87,46 @@ describe('PacketSplitter', () => {
       { tag: 10, body: [] },
       { tag: 2, body: [] },
     ]);
+  });
+});
+
+describe('PacketSplitter for one packet', () => {
+  it('reads the body of a packet whose header was read elsewhere, and refuses a byte after it', () => {
+    const splitter = new PacketSplitter({ tag: 18, length: 512, partial: true });
+    const rest = concat([body(512, 1), Uint8Array.of(5), body(5, 2)]);
+    const pieces = [...splitter.push(rest.subarray(0, 300)), ...splitter.push(rest.subarray(300))];
+    expect(Buffer.concat(pieces.map((p) => p.bytes))).toEqual(Buffer.concat([body(512, 1), body(5, 2)]));
+    expect(pieces.at(-1)!.last).toBe(true);
+    expect(() => splitter.push(Uint8Array.of(0xc0 | 11, 0))).toThrow(DataAfterPacketError);
+    expect(() => new PacketSplitter({ tag: 18, length: 4, partial: false }).push(body(5))).toThrow(
+      DataAfterPacketError,
+    );
+  });
+});
+
+describe('LiteralContent', () => {
+  // format 'b', a 3-byte name, a 4-byte date, then the content
+  const packetBody = concat([Uint8Array.of(0x62, 3), new TextEncoder().encode('f.t'), body(4, 9), body(50, 7)]);
+
+  it('gives the content after the header, wherever the pieces cut it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: packetBody.length - 1 }), { maxLength: 6 }), (cuts) => {
+        const at = [0, ...[...new Set(cuts)].sort((a, b) => a - b), packetBody.length];
+        const literal = new LiteralContent();
+        const content: number[] = [];
+        for (let i = 0; i + 1 < at.length; i++) {
+          content.push(...literal.take(packetBody.subarray(at[i]!, at[i + 1]!), i + 2 === at.length));
+        }
+        expect(content).toEqual([...body(50, 7)]);
+        expect(literal.done).toBe(true);
+      }),
+    );
+  });
+
+  it('refuses a packet that ends inside its header, and a second packet', () => {
+    expect(() => new LiteralContent().take(packetBody.subarray(0, 6), true)).toThrow(/ends inside its header/);
+    const literal = new LiteralContent();
+    literal.take(packetBody, true);
+    expect(() => literal.take(packetBody, true)).toThrow(/second literal data packet/);
   });
 });

@@ -21,6 +21,8 @@
  *   const inner = [...dec.push(body), ...dec.end()];         // body = the packet's body, framing removed
  */
 import { type Cipher, createCipheriv, createHash, type Hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DataAfterPacketError, PacketSplitter } from './packet-splitter.ts';
+import { concat } from './streams.ts';
 
 export type SeipdCipher = 'aes128' | 'aes192' | 'aes256';
 
@@ -196,7 +198,7 @@ export class SeipdDecryptor {
     const total = this.carry.length + input.length;
     const whole = total - (total % BLOCK);
     if (whole === 0) {
-      this.carry = copy(concat2(this.carry, input));
+      this.carry = concat([this.carry, input]);
       return [];
     }
     // [previous block | whole blocks of ciphertext]: encrypting all but the last block gives the keystream.
@@ -252,7 +254,7 @@ export class SeipdDecryptor {
       out.push(data.subarray(0, data.length - MDC));
       this.held = copy(data.subarray(data.length - MDC));
     } else {
-      const joined = concat2(this.held, data);
+      const joined = concat([this.held, data]);
       if (joined.length > MDC) out.push(joined.subarray(0, joined.length - MDC));
       this.held = copy(joined.subarray(Math.max(0, joined.length - MDC)));
     }
@@ -269,15 +271,6 @@ function plainBytes(buffer: Buffer): Uint8Array {
 /** A copy: Buffer#slice (input is often a Buffer) would return a view into the caller's memory. */
 function copy(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
-}
-
-function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /**
@@ -309,61 +302,27 @@ export function xorInto(target: Uint8Array, source: Uint8Array): void {
  * as it streams, and refuses anything after the packet: a SEIPD packet is the last one of a message.
  */
 export class PacketBodyReader {
-  /** Body bytes left in the current chunk. */
-  private left: number;
-  private partial: boolean;
-  private header: number[] = [];
-  private finished = false;
+  private readonly splitter: PacketSplitter;
 
   /** `first`: the first chunk's length and whether it was partial, as the packet header said. */
   constructor(first: { length: number; partial: boolean }) {
-    this.left = first.length;
-    this.partial = first.partial;
-    this.finished = !first.partial && first.length === 0;
+    this.splitter = new PacketSplitter({ tag: SEIPD_TAG, ...first });
   }
 
   push(data: Uint8Array): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    let pos = 0;
-    while (pos < data.length) {
-      if (this.finished) throw new Error('unexpected data after the encrypted packet');
-      if (this.left > 0) {
-        const n = Math.min(this.left, data.length - pos);
-        out.push(data.subarray(pos, pos + n));
-        pos += n;
-        this.left -= n;
-        if (this.left === 0 && !this.partial) this.finished = true;
-        continue;
-      }
-      // this.partial and left === 0: a new length header follows.
-      this.header.push(data[pos++]!);
-      const length = readNewLength(this.header);
-      if (length === undefined) continue;
-      this.header = [];
-      this.left = length.length;
-      this.partial = length.partial;
-      if (!this.partial && this.left === 0) this.finished = true;
+    try {
+      return this.splitter.push(data).flatMap((piece) => (piece.bytes.length > 0 ? [piece.bytes] : []));
+    } catch (error) {
+      if (error instanceof DataAfterPacketError) throw new Error('unexpected data after the encrypted packet');
+      throw error;
     }
-    return out;
   }
 
   end(): void {
-    if (!this.finished) throw new Error('the message ends inside the encrypted packet (truncated)');
+    try {
+      this.splitter.end();
+    } catch {
+      throw new Error('the message ends inside the encrypted packet (truncated)');
+    }
   }
-}
-
-/** Parses a new-format length from its first octets; undefined while more octets are needed. */
-export function readNewLength(octets: number[]): { length: number; partial: boolean } | undefined {
-  const l0 = octets[0];
-  if (l0 === undefined) return undefined;
-  if (l0 < 192) return { length: l0, partial: false };
-  if (l0 < 224) {
-    if (octets.length < 2) return undefined;
-    return { length: ((l0 - 192) << 8) + octets[1]! + 192, partial: false };
-  }
-  if (l0 === 255) {
-    if (octets.length < 5) return undefined;
-    return { length: ((octets[1]! << 24) >>> 0) + (octets[2]! << 16) + (octets[3]! << 8) + octets[4]!, partial: false };
-  }
-  return { length: 1 << (l0 & 0x1f), partial: true };
 }

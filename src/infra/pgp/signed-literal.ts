@@ -19,7 +19,7 @@ import { OPENPGP_CONFIG } from './config.ts';
 import { NODE_HASH, v4Trailer } from './inner-digest.ts';
 import type { KeyEntry, PrivateKeyEntry } from './keyring.ts';
 import { canSignNatively, nativeSign } from './native-sign.ts';
-import { PacketSplitter } from './packet-splitter.ts';
+import { LiteralContent, PacketSplitter } from './packet-splitter.ts';
 import { PACKET } from './packets.ts';
 import { definiteLength, PacketFramer } from './seipd.ts';
 import { concat } from './streams.ts';
@@ -253,31 +253,17 @@ export function readSignedLiteral(
 
   async function* data(): AsyncIterable<Uint8Array> {
     const splitter = new PacketSplitter();
-    // Literal header: format, name length, name, date; the content follows.
-    let literalHeader: number[] | undefined = [];
-    let headerNeeds = 2;
-    let literalDone = false;
+    const literal = new LiteralContent();
     let sigParts: Uint8Array[] = [];
     const handle = function* (pieces: ReturnType<PacketSplitter['push']>) {
       for (const piece of pieces) {
-        if (piece.tag === PACKET.ONE_PASS_SIGNATURE && !literalDone && literalHeader?.length === 0) continue;
-        if (piece.tag === PACKET.LITERAL && !literalDone) {
-          let bytes = piece.bytes;
-          while (literalHeader && bytes.length > 0) {
-            const take = Math.min(headerNeeds - literalHeader.length, bytes.length);
-            for (let i = 0; i < take; i++) literalHeader.push(bytes[i]!);
-            bytes = bytes.subarray(take);
-            if (literalHeader.length === 2) headerNeeds = 2 + literalHeader[1]! + 4;
-            if (literalHeader.length === headerNeeds) literalHeader = undefined;
-          }
+        if (piece.tag === PACKET.ONE_PASS_SIGNATURE && !literal.started) continue;
+        if (piece.tag === PACKET.LITERAL && !literal.done) {
+          const bytes = literal.take(piece.bytes, piece.last);
           if (bytes.length > 0) yield bytes;
-          if (piece.last) {
-            if (literalHeader) throw new Error('the literal data packet ends inside its header');
-            literalDone = true;
-          }
           continue;
         }
-        if (piece.tag === PACKET.SIGNATURE && literalDone) {
+        if (piece.tag === PACKET.SIGNATURE && literal.done) {
           sigParts.push(piece.bytes.slice());
           if (piece.last) {
             signatures.push(concat(sigParts));
@@ -290,7 +276,7 @@ export function readSignedLiteral(
     };
     for await (const chunk of source) yield* handle(splitter.push(chunk));
     yield* handle(splitter.end());
-    if (!literalDone) throw new Error('the message ends inside its literal data');
+    if (!literal.done) throw new Error('the message ends inside its literal data');
     if (signatures.length < ops.length) throw new Error('the message ends before its signature');
     finished = true;
   }
