@@ -35,6 +35,7 @@ import { createOpenpgpEngine } from './openpgp-engine.ts';
 import {
   DEFAULT_LIMITS,
   type DecryptLimits,
+  decryptFileWith,
   decryptWith,
   type OpenedStream,
   type VerifiedMessage,
@@ -42,6 +43,11 @@ import {
 import { ByteMeter, type ByteSource, collect, toAsyncIterable } from './streams.ts';
 
 const WRITE_BUFFER = 4 << 20;
+
+/** Where a file is written before it is renamed into place, whole and checked. */
+function partPath(outPath: string): string {
+  return `${outPath}.part-${process.pid}-${Date.now()}`;
+}
 
 async function sha256OfFile(path: string): Promise<string> {
   const meter = new ByteMeter(true);
@@ -193,26 +199,28 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     });
   }
 
-  async function openWith(bank: BankConfig, fileName: string, input: ByteSource, own: boolean): Promise<OpenedStream> {
+  /** Keys (checked), engine and policy for opening a file of the bank, or one of our own archived files. */
+  async function openJob(bank: BankConfig, fileName: string, own: boolean) {
     const ctx = { bank: bank.bank_code, file: fileName };
     const at = now();
     const needKeys = bank.pgp.encrypt || own;
     const decryptionKeys = needKeys ? await ourKeys(bank, ctx).catch((e) => (own ? [] : Promise.reject(e))) : [];
     for (const key of decryptionKeys) await assertUsable(key, 'decrypt', ctx, at);
     const verificationKeys: KeyEntry[] = own ? decryptionKeys : bank.pgp.sign ? await bankKeys(bank, ctx) : [];
-    const engine = engines[bank.pgp.engine];
-    const opened = await decryptWith(
-      engine,
-      toAsyncIterable(input),
-      { ctx, decryptionKeys, verificationKeys, now: at },
-      {
+    return {
+      engine: engines[bank.pgp.engine],
+      job: { ctx, decryptionKeys, verificationKeys, now: at },
+      policy: {
         requireEncryption: own ? false : bank.pgp.encrypt,
         requireSignature: own ? true : bank.pgp.sign,
         acceptedSigners: own ? [] : bank.pgp.accepted_signer_fingerprints.map((f) => f.toUpperCase()),
         limits,
       },
-    );
-    opened.result.then(
+    };
+  }
+
+  function logOpened(bank: BankConfig, fileName: string, engine: PgpEngine, result: Promise<VerifiedMessage>) {
+    result.then(
       (r) =>
         log?.info(
           {
@@ -236,7 +244,37 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
           'pgp open failed',
         ),
     );
+  }
+
+  async function openWith(bank: BankConfig, fileName: string, input: ByteSource, own: boolean): Promise<OpenedStream> {
+    const { engine, job, policy } = await openJob(bank, fileName, own);
+    const opened = await decryptWith(engine, toAsyncIterable(input), job, policy);
+    logOpened(bank, fileName, engine, opened.result);
     return opened;
+  }
+
+  /**
+   * A large encrypted file straight to `outPath` where the engine can (decryptFileWith); undefined, with
+   * nothing written, where it cannot.
+   */
+  async function openFileDirect(bank: BankConfig, fileName: string, inPath: string, outPath: string) {
+    if (!bank.pgp.encrypt) return undefined;
+    const { engine, job, policy } = await openJob(bank, fileName, false);
+    const tmp = partPath(outPath);
+    const attempt = decryptFileWith(engine, { input: inPath, output: tmp }, job, policy);
+    try {
+      const opened = await attempt;
+      if (!opened) return undefined;
+      await rename(tmp, outPath);
+      const { plaintextSha256, ...verified } = opened;
+      logOpened(bank, fileName, engine, Promise.resolve(verified));
+      return { ...verified, sha256: plaintextSha256 ?? (await sha256OfFile(outPath)) };
+    } catch (error) {
+      logOpened(bank, fileName, engine, Promise.reject(error));
+      throw error;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
+    }
   }
 
   async function openStream(bank: BankConfig, fileName: string, input: ByteSource): Promise<OpenedStream> {
@@ -257,7 +295,7 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
   }
 
   async function writeAtomically(source: AsyncIterable<Uint8Array>, outPath: string, hashing = true) {
-    const tmp = `${outPath}.part-${process.pid}-${Date.now()}`;
+    const tmp = partPath(outPath);
     const meter = new ByteMeter(hashing);
     try {
       // A few MiB may wait for the disk: with the default 16 KiB, every chunk waits for its own write.
@@ -290,6 +328,8 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
       return { bytes: written.bytes, sha256: written.sha256 ?? (await sha256OfFile(outPath)) };
     },
     async openFile(bank, fileName, inPath, outPath) {
+      const direct = await openFileDirect(bank, fileName, inPath, outPath);
+      if (direct) return direct;
       const opened = await openStream(bank, fileName, createReadStream(inPath, { highWaterMark: 1 << 20 }));
       // The engine may hash the plaintext beside its own work (the openpgp engine does, in its worker): then
       // this thread does not hash it a second time.

@@ -49,8 +49,30 @@ export interface RawDecryption {
   plaintextSha256?(): string | undefined;
 }
 
+/** A file decrypted to a file by `decryptFile`: the output exists, nothing about it is accepted yet. */
+export interface RawFileDecryption {
+  bytesOut: number;
+  finish(): Promise<{ signatures: RawSignature[] }>;
+  plaintextSha256?: string;
+}
+
+export interface FileDecryptJob extends DecryptJob {
+  input: string;
+  /** The input's first bytes (at least what its session key packets take) and its size. */
+  head: Uint8Array;
+  size: number;
+  /** Created by the engine; left for the caller to rename or remove, whatever happens. */
+  output: string;
+  maxOutputBytes: number;
+}
+
 export interface PgpEngine {
   readonly name: EngineName;
   encrypt(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array>;
   decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption>;
+  /**
+   * Optional: an encrypted file straight to a file, faster than `decrypt` where the engine can. Undefined
+   * (and no output created) when it cannot for this file: the caller then streams it through `decrypt`.
+   */
+  decryptFile?(job: FileDecryptJob): Promise<RawFileDecryption | undefined>;
 }

@@ -13,12 +13,20 @@
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { OPENPGP_CONFIG } from './config.ts';
-import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
+import type {
+  DecryptJob,
+  EncryptJob,
+  FileDecryptJob,
+  PgpEngine,
+  RawDecryption,
+  RawFileDecryption,
+  RawSignature,
+} from './engine.ts';
 import { PgpError } from './errors.ts';
-import { locateEncryptedData } from './packets.ts';
+import { type EncryptedDataLocation, locateEncryptedData } from './packets.ts';
 import { canEncryptSeipd, isSeipdCipher, PacketBodyReader } from './seipd.ts';
-import { type InnerDigests, seipdTransform } from './seipd-offload.ts';
-import { fastSigner, readSignedLiteral, signedLiteral } from './signed-literal.ts';
+import { decryptFileInWorker, type InnerDigests, OFFLOAD_THRESHOLD, seipdTransform } from './seipd-offload.ts';
+import { fastSigner, readSignedLiteral, signedLiteral, verifySignatures } from './signed-literal.ts';
 import { bytesToText, peek, rechunk, textToBytes, toWebStream } from './streams.ts';
 
 const CHUNK = 1 << 20;
@@ -175,6 +183,23 @@ function verifyWhole(message: openpgp.Message<ReadableStream<Uint8Array>>, job: 
   });
 }
 
+async function decryptSessionKey(
+  where: EncryptedDataLocation,
+  job: DecryptJob,
+): Promise<{ data: Uint8Array; algorithm: string }> {
+  try {
+    const keys = await openpgp.decryptSessionKeys({
+      message: await openpgp.readMessage({ binaryMessage: where.sessionKeyPackets, config: OPENPGP_CONFIG }),
+      decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
+      date: job.now,
+      config: OPENPGP_CONFIG,
+    });
+    return keys[0] as { data: Uint8Array; algorithm: string };
+  } catch (error) {
+    throw corrupted(job, error);
+  }
+}
+
 /**
  * Session key packets and a SEIPD v1 packet with an AES session key: the key by openpgp.js, the packet by
  * seipd.ts, the signed content inside by signed-literal.ts (plain one-pass signed data) or openpgp.js (any
@@ -187,18 +212,7 @@ async function decryptFast(
 ): Promise<RawDecryption | undefined> {
   const where = locateEncryptedData(head);
   if (!where || where.sessionKeyPackets.length === 0) return undefined;
-  let sessionKey: { data: Uint8Array; algorithm: string };
-  try {
-    const keys = await openpgp.decryptSessionKeys({
-      message: await openpgp.readMessage({ binaryMessage: where.sessionKeyPackets, config: OPENPGP_CONFIG }),
-      decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
-      date: job.now,
-      config: OPENPGP_CONFIG,
-    });
-    sessionKey = keys[0] as { data: Uint8Array; algorithm: string };
-  } catch (error) {
-    throw corrupted(job, error);
-  }
+  const sessionKey = await decryptSessionKey(where, job);
   const algorithm = sessionKey.algorithm;
   if (!isSeipdCipher(algorithm)) return undefined;
   async function* body(): AsyncIterable<Uint8Array> {
@@ -234,6 +248,45 @@ async function decryptFast(
     throw corrupted(job, error);
   }
   return rawDecryption(result, job);
+}
+
+/**
+ * A large file whose SEIPD packet holds plain one-pass signed data: decrypted file to file by a worker
+ * (seipd-file.ts), signatures checked here against the digests it computed. Undefined for anything else,
+ * small files (not worth a thread hop) and where no worker can run.
+ */
+async function decryptFile(job: FileDecryptJob): Promise<RawFileDecryption | undefined> {
+  if (!job.encrypted || job.armored || job.size < OFFLOAD_THRESHOLD) return undefined;
+  const where = locateEncryptedData(job.head);
+  if (!where || where.sessionKeyPackets.length === 0) return undefined;
+  const sessionKey = await decryptSessionKey(where, job);
+  if (!isSeipdCipher(sessionKey.algorithm)) return undefined;
+  let result: Awaited<ReturnType<typeof decryptFileInWorker>>;
+  try {
+    result = await decryptFileInWorker({
+      input: job.input,
+      bodyOffset: where.bodyOffset,
+      first: where.first,
+      algorithm: sessionKey.algorithm,
+      key: sessionKey.data,
+      output: job.output,
+      maxOutputBytes: job.maxOutputBytes,
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'output_limit') throw new PgpError('pgp_feature_not_allowed', job.ctx, (error as Error).message);
+    // A file system error (the worker passes its code): the message may be fine, the disk is not.
+    if (code !== undefined) throw error;
+    throw corrupted(job, error);
+  }
+  if (!result || result.fallback) return undefined;
+  const { signatures, digests } = result;
+  signedLiteralRuns.read++;
+  return {
+    bytesOut: result.bytesOut,
+    finish: async () => ({ signatures: await verifySignatures(signatures, digests, job.verificationKeys, job.now) }),
+    ...(result.contentSha256 ? { plaintextSha256: result.contentSha256 } : {}),
+  };
 }
 
 function signedLiteralDecryption(
@@ -297,5 +350,6 @@ export function createOpenpgpEngine(): PgpEngine {
     name: 'openpgp',
     encrypt: encryptStream,
     decrypt,
+    decryptFile,
   };
 }

@@ -6,6 +6,7 @@
  * fingerprints, and that key must be neither expired nor revoked. Any failure surfaces as a PgpError thrown by
  * the output stream, at the latest when it ends: callers act on the plaintext only after it ended cleanly.
  */
+import { open } from 'node:fs/promises';
 import type { DecryptJob, EncryptJob, PgpEngine, RawSignature } from './engine.ts';
 import { PgpError } from './errors.ts';
 import { assertUsable, findKey, type KeyEntry } from './keyring.ts';
@@ -159,6 +160,64 @@ async function judgeSignatures(
   throw firstProblem ?? new PgpError('pgp_bad_signature', ctx, 'no valid signature');
 }
 
+function inspect(firstBytes: Uint8Array, job: Omit<DecryptJob, 'encrypted' | 'armored'>): MessageHead {
+  try {
+    return inspectMessageHead(firstBytes);
+  } catch (error) {
+    throw new PgpError('pgp_corrupted', job.ctx, `not an OpenPGP message: ${(error as Error).message}`);
+  }
+}
+
+async function readHead(path: string): Promise<{ head: Uint8Array; size: number }> {
+  const file = await open(path, 'r');
+  try {
+    const size = (await file.stat()).size;
+    const head = new Uint8Array(Math.min(HEAD_BYTES, size));
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    return { head: head.subarray(0, bytesRead), size };
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * An encrypted file to a file through the engine's `decryptFile`, with the same checks as `decryptWith`: the
+ * message head before, the signature judged after. Undefined when the engine cannot take this file that way
+ * (the caller streams it through `decryptWith`); the output file then does not exist. On success or failure
+ * the output may exist: the caller renames it into place only after success, and removes it otherwise.
+ */
+export async function decryptFileWith(
+  engine: PgpEngine,
+  paths: { input: string; output: string },
+  job: Omit<DecryptJob, 'encrypted' | 'armored'>,
+  policy: DecryptPolicy,
+): Promise<(VerifiedMessage & { plaintextSha256?: string }) | undefined> {
+  if (!engine.decryptFile) return undefined;
+  const { head: firstBytes, size } = await readHead(paths.input);
+  const head = inspect(firstBytes, job);
+  const { encrypted, recipients } = checkHead(head, job, policy);
+  const raw = await engine.decryptFile({
+    ...job,
+    encrypted,
+    armored: head.armored,
+    input: paths.input,
+    head: firstBytes,
+    size,
+    output: paths.output,
+    maxOutputBytes: policy.limits.maxOutputBytes,
+  });
+  if (!raw) return undefined;
+  const { signatures } = await raw.finish();
+  const signer = await judgeSignatures(signatures, job, policy);
+  return {
+    ...(signer ? { signerFingerprint: signer } : {}),
+    encryptedTo: recipients,
+    bytesIn: size,
+    bytesOut: raw.bytesOut,
+    ...(raw.plaintextSha256 ? { plaintextSha256: raw.plaintextSha256 } : {}),
+  };
+}
+
 export async function decryptWith(
   engine: PgpEngine,
   input: AsyncIterable<Uint8Array>,
@@ -166,12 +225,7 @@ export async function decryptWith(
   policy: DecryptPolicy,
 ): Promise<OpenedStream> {
   const { head: firstBytes, rest } = await peek(input, HEAD_BYTES);
-  let head: MessageHead;
-  try {
-    head = inspectMessageHead(firstBytes);
-  } catch (error) {
-    throw new PgpError('pgp_corrupted', job.ctx, `not an OpenPGP message: ${(error as Error).message}`);
-  }
+  const head = inspect(firstBytes, job);
   const { encrypted, recipients } = checkHead(head, job, policy);
   let bytesIn = 0;
   async function* counted(): AsyncIterable<Uint8Array> {

@@ -15,6 +15,7 @@ import { buildSync } from 'esbuild';
 import { createWorkerPool } from '../runtime/worker-pool.ts';
 import { InnerDigester } from './inner-digest.ts';
 import { type SeipdCipher, SeipdDecryptor, SeipdEncryptor } from './seipd.ts';
+import type { FileDecryptionJob, FileDecryptionResult } from './seipd-file.ts';
 import type { FromWorker, ToWorker } from './seipd-worker.ts';
 
 export const OFFLOAD_THRESHOLD = 4 << 20;
@@ -24,8 +25,8 @@ const IN_FLIGHT = 2;
 const BATCH = 1 << 20;
 const MAX_IDLE = 2;
 
-/** How many streams went which way since start (tests, diagnostics). */
-export const seipdRuns = { worker: 0, inThread: 0 };
+/** How many streams went which way since start, and how many whole files a worker decrypted (tests, diagnostics). */
+export const seipdRuns = { worker: 0, inThread: 0, file: 0 };
 
 /**
  * The worker's code as one CommonJS script, compiled once from seipd-worker.ts by esbuild (tsx's compiler).
@@ -134,6 +135,35 @@ export async function* seipdTransform(
   }
 }
 
+/**
+ * Decrypts a whole file in a worker (seipd-file.ts); undefined when no worker can run here, so the caller
+ * streams instead: the job blocks its thread for the whole file, which must never be the calling thread.
+ */
+export async function decryptFileInWorker(job: FileDecryptionJob): Promise<FileDecryptionResult | undefined> {
+  const worker = await pool.take();
+  if (!worker) return undefined;
+  seipdRuns.file++;
+  let clean = false;
+  try {
+    const answer = await new Promise<FromWorker>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the SEIPD worker stopped (exit code ${code})`)));
+      worker.postMessage({ type: 'decryptFile', job } satisfies ToWorker);
+    });
+    if (answer.type === 'error') {
+      clean = true;
+      throw Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
+    }
+    if (answer.type !== 'fileDone') throw new Error(`unexpected answer from the SEIPD worker: ${answer.type}`);
+    clean = true;
+    return answer.result;
+  } finally {
+    if (clean) pool.giveBack(worker);
+    else void worker.terminate();
+  }
+}
+
 async function* viaWorker(
   worker: Worker,
   start: ToWorker,
@@ -233,7 +263,7 @@ async function* viaWorker(
         continue;
       }
       if (answer.type === 'error') throw new Error(answer.message);
-      if (answer.type === 'pong') continue;
+      if (answer.type === 'pong' || answer.type === 'fileDone') continue;
       if (answer.type === 'out') {
         if (answer.spare?.byteLength === BATCH && spares.length < IN_FLIGHT) spares.push(answer.spare);
         inFlight--;

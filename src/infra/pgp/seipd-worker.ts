@@ -1,22 +1,25 @@
 /**
  * Worker thread entry for seipd-offload.ts: runs one SEIPD transform at a time for the thread that owns it.
  * Each input chunk is answered with one `out` message (possibly no chunks): the owner counts those answers to
- * keep only a few chunks in flight.
+ * keep only a few chunks in flight. A `decryptFile` job (seipd-file.ts) is answered once, when it is done.
  */
 import { parentPort } from 'node:worker_threads';
 import { InnerDigester } from './inner-digest.ts';
 import { type SeipdCipher, SeipdDecryptor, SeipdEncryptor } from './seipd.ts';
+import { decryptFileSync, type FileDecryptionJob, type FileDecryptionResult } from './seipd-file.ts';
 
 export type ToWorker =
   | { type: 'start'; kind: 'encrypt' | 'decrypt'; algorithm: SeipdCipher; key: Uint8Array; digestInner?: boolean }
   | { type: 'chunk'; data: Uint8Array }
   | { type: 'end' }
+  | { type: 'decryptFile'; job: FileDecryptionJob }
   | { type: 'ping' };
 
 export type FromWorker =
   | { type: 'out'; chunks: Uint8Array[]; spare?: ArrayBuffer }
   | { type: 'done'; chunks: Uint8Array[]; inner?: { digests: (Uint8Array | null)[]; contentSha256?: string } }
-  | { type: 'error'; message: string }
+  | { type: 'fileDone'; result: FileDecryptionResult }
+  | { type: 'error'; message: string; code?: string }
   | { type: 'pong' };
 
 const port = parentPort;
@@ -27,7 +30,7 @@ let digester: InnerDigester | undefined;
 const TRANSFERABLE = 64 * 1024;
 
 function send(message: FromWorker, spare?: ArrayBuffer) {
-  if (message.type === 'error' || message.type === 'pong') {
+  if (message.type === 'error' || message.type === 'pong' || message.type === 'fileDone') {
     port?.postMessage(message);
     return;
   }
@@ -46,6 +49,8 @@ port?.on('message', (message: ToWorker) => {
   try {
     if (message.type === 'ping') {
       send({ type: 'pong' });
+    } else if (message.type === 'decryptFile') {
+      send({ type: 'fileDone', result: decryptFileSync(message.job) });
     } else if (message.type === 'start') {
       transform =
         message.kind === 'encrypt'
@@ -71,7 +76,10 @@ port?.on('message', (message: ToWorker) => {
   } catch (error) {
     transform = undefined;
     digester = undefined;
-    send({ type: 'error', message: (error as Error).message });
+    // A code only for what is not the message's fault: the output limit, a file system error (EEXIST, ENOSPC…).
+    const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+    const kept = code === 'output_limit' || (typeof code === 'string' && typeof syscall === 'string');
+    send({ type: 'error', message: (error as Error).message, ...(kept ? { code: code as string } : {}) });
   }
 });
 

@@ -19,15 +19,15 @@ import { OPENPGP_CONFIG } from './config.ts';
 import { NODE_HASH, v4Trailer } from './inner-digest.ts';
 import type { KeyEntry, PrivateKeyEntry } from './keyring.ts';
 import { canSignNatively, nativeSign } from './native-sign.ts';
-import { LiteralContent, PacketSplitter } from './packet-splitter.ts';
 import { PACKET } from './packets.ts';
 import { definiteLength, PacketFramer } from './seipd.ts';
+import { BINARY_SIGNATURE, readOnePassHeads, SignedLiteralParser } from './signed-literal-parser.ts';
 import { concat } from './streams.ts';
 
 const { enums } = openpgp;
 /** getSigningKey wants a whole configuration, as openpgp.sign and verify build from their partial one. */
 const CONFIG: openpgp.Config = { ...openpgp.config, ...OPENPGP_CONFIG } as openpgp.Config;
-const BINARY = enums.signature.binary;
+const BINARY = BINARY_SIGNATURE;
 
 /** The parts of openpgp.js's SignaturePacket used here, beyond its typings. */
 interface SignaturePacketFields {
@@ -176,29 +176,6 @@ export type SignedLiteralRead =
       finish(): Promise<RawVerification[]>;
     };
 
-interface OnePass {
-  hashAlgorithm: number;
-}
-
-/** Parses the one-pass signature packets at the start of `head`; undefined when the layout is not ours. */
-function readOnePassHeads(head: Uint8Array): OnePass[] | undefined {
-  const ops: OnePass[] = [];
-  const splitter = new PacketSplitter();
-  let body: Uint8Array[] = [];
-  for (const piece of splitter.push(head)) {
-    if (piece.tag === PACKET.LITERAL) return ops;
-    if (piece.tag !== PACKET.ONE_PASS_SIGNATURE) return undefined;
-    body.push(piece.bytes);
-    if (!piece.last) continue;
-    const b = concat(body);
-    body = [];
-    // Version 3 (v4 signatures follow), a binary signature, a hash node:crypto has.
-    if (b.length !== 13 || b[0] !== 3 || b[1] !== BINARY || !NODE_HASH[b[2]!]) return undefined;
-    ops.push({ hashAlgorithm: b[2]! });
-  }
-  return undefined;
-}
-
 async function verifyOne(
   sig: SignaturePacketFields,
   digest: Uint8Array | null | undefined,
@@ -234,6 +211,31 @@ async function verifyOne(
 }
 
 /**
+ * Checks each signature packet (its body, as SignedLiteralParser kept it) against the digest of what it
+ * covers (InnerDigester, in order), with openpgp.js's SignaturePacket and the bank's keys.
+ */
+export async function verifySignatures(
+  signatures: Uint8Array[],
+  digests: (Uint8Array | null)[],
+  verificationKeys: KeyEntry[],
+  now: Date,
+): Promise<RawVerification[]> {
+  const out: RawVerification[] = [];
+  for (const [i, bytes] of signatures.entries()) {
+    let sig: SignaturePacketFields;
+    try {
+      const parsed = await openpgp.readSignature({ binarySignature: header(PACKET.SIGNATURE, bytes) });
+      sig = parsed.packets[0] as unknown as SignaturePacketFields;
+    } catch (error) {
+      out.push({ keyId: '0000000000000000', status: 'bad', detail: (error as Error).message });
+      continue;
+    }
+    out.push(await verifyOne(sig, digests[i], verificationKeys, now));
+  }
+  return out;
+}
+
+/**
  * Reads one-pass signatures, literal data and signatures from a decrypted message's inner packets. `head`
  * must be the first bytes of `source` (which replays them); `digests` gives, once `source` has ended, what
  * each signature packet covers, in order (InnerDigester, run beside the decryption).
@@ -247,37 +249,12 @@ export function readSignedLiteral(
 ): SignedLiteralRead {
   const heads = readOnePassHeads(head);
   if (!heads) return { fallback: true };
-  const ops = heads;
-  const signatures: Uint8Array[] = [];
+  const parser = new SignedLiteralParser(heads.length);
   let finished = false;
 
   async function* data(): AsyncIterable<Uint8Array> {
-    const splitter = new PacketSplitter();
-    const literal = new LiteralContent();
-    let sigParts: Uint8Array[] = [];
-    const handle = function* (pieces: ReturnType<PacketSplitter['push']>) {
-      for (const piece of pieces) {
-        if (piece.tag === PACKET.ONE_PASS_SIGNATURE && !literal.started) continue;
-        if (piece.tag === PACKET.LITERAL && !literal.done) {
-          const bytes = literal.take(piece.bytes, piece.last);
-          if (bytes.length > 0) yield bytes;
-          continue;
-        }
-        if (piece.tag === PACKET.SIGNATURE && literal.done) {
-          sigParts.push(piece.bytes.slice());
-          if (piece.last) {
-            signatures.push(concat(sigParts));
-            sigParts = [];
-          }
-          continue;
-        }
-        throw new Error(`unexpected packet (tag ${piece.tag}) around the literal data`);
-      }
-    };
-    for await (const chunk of source) yield* handle(splitter.push(chunk));
-    yield* handle(splitter.end());
-    if (!literal.done) throw new Error('the message ends inside its literal data');
-    if (signatures.length < ops.length) throw new Error('the message ends before its signature');
+    for await (const chunk of source) yield* parser.push(chunk);
+    yield* parser.end();
     finished = true;
   }
 
@@ -286,20 +263,7 @@ export function readSignedLiteral(
     data: data(),
     async finish() {
       if (!finished) throw new Error('finish() before the data was read');
-      const out: RawVerification[] = [];
-      const digested = digests() ?? [];
-      for (const [i, bytes] of signatures.entries()) {
-        let sig: SignaturePacketFields;
-        try {
-          const parsed = await openpgp.readSignature({ binarySignature: header(PACKET.SIGNATURE, bytes) });
-          sig = parsed.packets[0] as unknown as SignaturePacketFields;
-        } catch (error) {
-          out.push({ keyId: '0000000000000000', status: 'bad', detail: (error as Error).message });
-          continue;
-        }
-        out.push(await verifyOne(sig, digested[i], verificationKeys, now));
-      }
-      return out;
+      return verifySignatures(parser.signatures, digests() ?? [], verificationKeys, now);
     },
   };
 }
