@@ -8,6 +8,8 @@
  *
  * Each figure is the best of the rounds (the machine is shared), and the rounds alternate which client goes
  * first, so neither side always meets a warm or a busy machine. Connection set-up is included on both sides.
+ * Every download writes a new local file: the previous round's copy is removed before the clock starts, since
+ * replacing a 200 MB file (freeing its cached pages) is work of the bench, not of the client.
  *
  * Same bytes both ways, but not the same work: ours also hashes every byte with SHA-256 (upload and download),
  * writes under a temp name and renames, and stats the final name before and after (idempotency, conflicts);
@@ -66,6 +68,7 @@ async function bare(
   await conn.close();
   const up = size / MB / ((performance.now() - t0) / 1000);
 
+  rmSync(into, { force: true });
   t0 = performance.now();
   conn = await connect();
   handle = await conn.open(remote, 'r');
@@ -153,6 +156,7 @@ export async function run(): Promise<void> {
         await sftp.upload({ remoteName: name, source: { path: local } });
         const up = sizeMb / ((performance.now() - t0) / 1000);
         negotiated = (await sftp.pool.use(async (c) => c.info.algorithms.cipher)) ?? '';
+        rmSync(join(sshd.dir, 'ours.bin'), { force: true });
         t0 = performance.now();
         await downloadBank.download(name, { path: join(sshd.dir, 'ours.bin') });
         const down = sizeMb / ((performance.now() - t0) / 1000);
@@ -165,6 +169,7 @@ export async function run(): Promise<void> {
     };
     const theirsRound = (): Rates => {
       const upSeconds = openssh(`put ${local} ${remote('openssh.bin')}\n`);
+      rmSync(join(sshd.dir, 'theirs.bin'), { force: true });
       const downSeconds = openssh(`get ${remote('openssh.bin')} ${join(sshd.dir, 'theirs.bin')}\n`);
       rmSync(remote('openssh.bin'));
       return { up: sizeMb / upSeconds, down: sizeMb / downSeconds };
