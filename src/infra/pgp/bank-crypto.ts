@@ -258,12 +258,11 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
    * nothing written, where it cannot.
    */
   async function openFileDirect(bank: BankConfig, fileName: string, inPath: string, outPath: string) {
-    if (!bank.pgp.encrypt) return undefined;
+    if (!bank.pgp.encrypt || !engines[bank.pgp.engine].decryptFile) return undefined;
     const { engine, job, policy } = await openJob(bank, fileName, false);
     const tmp = partPath(outPath);
-    const attempt = decryptFileWith(engine, { input: inPath, output: tmp }, job, policy);
     try {
-      const opened = await attempt;
+      const opened = await decryptFileWith(engine, { input: inPath, output: tmp }, job, policy);
       if (!opened) return undefined;
       await rename(tmp, outPath);
       const { plaintextSha256, ...verified } = opened;
