@@ -1,6 +1,6 @@
 /**
- * A few reusable worker threads of one kind (the SEIPD cipher): a worker costs tens of
- * milliseconds and megabytes to start, a file transfer needs one for a second. Idle workers are unref'd, so
+ * A few reusable worker threads of one kind (the SEIPD cipher): a worker costs tens of milliseconds and
+ * megabytes to start, a file transfer needs one for a second. Idle workers are unref'd, so
  * they never hold the process open, and at most `maxIdle` are kept. A worker that cannot start (a runtime
  * without worker threads, or without what the worker's code needs) is remembered: every later `take` answers
  * undefined at once and the caller does the work in its own thread.
