@@ -44,9 +44,24 @@ import { ByteMeter, type ByteSource, collect, toAsyncIterable } from './streams.
 
 const WRITE_BUFFER = 4 << 20;
 
-/** Where a file is written before it is renamed into place, whole and checked. */
-function partPath(outPath: string): string {
-  return `${outPath}.part-${process.pid}-${Date.now()}`;
+/**
+ * Runs `write` into a temporary file beside `outPath` and renames that into place once `write` returned a
+ * result; the temporary file is removed otherwise (a failure, or `write` declining with undefined), so a half
+ * written or unchecked file never appears under the final name.
+ */
+async function intoPlace<T>(outPath: string, write: (tmp: string) => Promise<T | undefined>): Promise<T | undefined> {
+  const tmp = `${outPath}.part-${process.pid}-${Date.now()}`;
+  let placed = false;
+  try {
+    const result = await write(tmp);
+    if (result !== undefined) {
+      await rename(tmp, outPath);
+      placed = true;
+    }
+    return result;
+  } finally {
+    if (!placed) await unlink(tmp).catch(() => undefined);
+  }
 }
 
 async function sha256OfFile(path: string): Promise<string> {
@@ -260,20 +275,17 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
   async function openFileDirect(bank: BankConfig, fileName: string, inPath: string, outPath: string) {
     if (!bank.pgp.encrypt || !engines[bank.pgp.engine].decryptFile) return undefined;
     const { engine, job, policy } = await openJob(bank, fileName, false);
-    const tmp = partPath(outPath);
+    let opened: Awaited<ReturnType<typeof decryptFileWith>>;
     try {
-      const opened = await decryptFileWith(engine, { input: inPath, output: tmp }, job, policy);
-      if (!opened) return undefined;
-      await rename(tmp, outPath);
-      const { plaintextSha256, ...verified } = opened;
-      logOpened(bank, fileName, engine, Promise.resolve(verified));
-      return { ...verified, sha256: plaintextSha256 ?? (await sha256OfFile(outPath)) };
+      opened = await intoPlace(outPath, (tmp) => decryptFileWith(engine, { input: inPath, output: tmp }, job, policy));
     } catch (error) {
       logOpened(bank, fileName, engine, Promise.reject(error));
       throw error;
-    } finally {
-      await unlink(tmp).catch(() => undefined);
     }
+    if (!opened) return undefined;
+    const { plaintextSha256, ...verified } = opened;
+    logOpened(bank, fileName, engine, Promise.resolve(verified));
+    return { ...verified, sha256: plaintextSha256 ?? (await sha256OfFile(outPath)) };
   }
 
   async function openStream(bank: BankConfig, fileName: string, input: ByteSource): Promise<OpenedStream> {
@@ -294,16 +306,12 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
   }
 
   async function writeAtomically(source: AsyncIterable<Uint8Array>, outPath: string, hashing = true) {
-    const tmp = partPath(outPath);
     const meter = new ByteMeter(hashing);
-    try {
+    await intoPlace(outPath, async (tmp) => {
       // A few MiB may wait for the disk: with the default 16 KiB, every chunk waits for its own write.
       await pipeline(meter.pass(source), createWriteStream(tmp, { mode: 0o600, highWaterMark: WRITE_BUFFER }));
-      await rename(tmp, outPath);
-    } catch (error) {
-      await unlink(tmp).catch(() => undefined);
-      throw error;
-    }
+      return true;
+    });
     return { bytes: meter.bytes, sha256: hashing ? meter.sha256() : undefined };
   }
 

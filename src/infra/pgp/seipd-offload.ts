@@ -143,25 +143,26 @@ export async function decryptFileInWorker(job: FileDecryptionJob): Promise<FileD
   const worker = await pool.take();
   if (!worker) return undefined;
   seipdRuns.file++;
-  let clean = false;
+  let answer: FromWorker;
   try {
-    const answer = await new Promise<FromWorker>((resolve, reject) => {
+    answer = await new Promise<FromWorker>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`the SEIPD worker stopped (exit code ${code})`)));
       worker.postMessage({ type: 'decryptFile', job } satisfies ToWorker);
     });
-    if (answer.type === 'error') {
-      clean = true;
-      throw Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
-    }
-    if (answer.type !== 'fileDone') throw new Error(`unexpected answer from the SEIPD worker: ${answer.type}`);
-    clean = true;
-    return answer.result;
-  } finally {
-    if (clean) pool.giveBack(worker);
-    else void worker.terminate();
+  } catch (error) {
+    void worker.terminate();
+    throw error;
   }
+  if (answer.type !== 'fileDone' && answer.type !== 'error') {
+    void worker.terminate();
+    throw new Error(`unexpected answer from the SEIPD worker: ${answer.type}`);
+  }
+  // The job ended, well or not, in a worker that is ready for the next one.
+  pool.giveBack(worker);
+  if (answer.type === 'error') throw Object.assign(new Error(answer.message), answer.code ? { code: answer.code } : {});
+  return answer.result;
 }
 
 async function* viaWorker(

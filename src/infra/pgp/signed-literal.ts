@@ -21,13 +21,12 @@ import type { KeyEntry, PrivateKeyEntry } from './keyring.ts';
 import { canSignNatively, nativeSign } from './native-sign.ts';
 import { PACKET } from './packets.ts';
 import { definiteLength, PacketFramer } from './seipd.ts';
-import { BINARY_SIGNATURE, readOnePassHeads, SignedLiteralParser } from './signed-literal-parser.ts';
+import { BINARY_SIGNATURE as BINARY, readOnePassHeads, SignedLiteralParser } from './signed-literal-parser.ts';
 import { concat } from './streams.ts';
 
 const { enums } = openpgp;
 /** getSigningKey wants a whole configuration, as openpgp.sign and verify build from their partial one. */
 const CONFIG: openpgp.Config = { ...openpgp.config, ...OPENPGP_CONFIG } as openpgp.Config;
-const BINARY = BINARY_SIGNATURE;
 
 /** The parts of openpgp.js's SignaturePacket used here, beyond its typings. */
 interface SignaturePacketFields {
