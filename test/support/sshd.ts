@@ -145,6 +145,8 @@ export interface SshdOptions {
   hostPrivateKey?: string;
   /** sshd LogLevel (default ERROR); VERBOSE shows authentication attempts in `log()`. */
   logLevel?: 'ERROR' | 'INFO' | 'VERBOSE';
+  /** More sshd_config lines, e.g. `RekeyLimit 1M` or a `Ciphers` list. */
+  extraConfig?: string[];
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> {
@@ -188,6 +190,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
       'MaxStartups 200',
       'MaxSessions 50',
       `LogLevel ${options.logLevel ?? 'ERROR'}`,
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );

@@ -12,8 +12,10 @@ import { connect as netConnect, type Socket } from 'node:net';
 import ssh2, { type Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import type { BankConfig } from '../config/schema.ts';
 import { installDirectReadReplies } from './direct-data.ts';
+import { directWriter } from './direct-writes.ts';
 import { classifySftpError, sftpError } from './errors.ts';
 import { fingerprintOf, type HostKeyPolicy, hostKeyPolicy, matchesPin } from './host-key.ts';
+import { type PacketRecycler, packetRecycler } from './packet-recycling.ts';
 
 export type GetSecret = (name: string) => Promise<string>;
 
@@ -63,11 +65,24 @@ export function openSocketCount(): number {
 
 type Callback<T> = (error: Error | null | undefined, value: T) => void;
 
+export interface BulkWriter {
+  write(data: Buffer, position: number): Promise<void>;
+  end(): void;
+  /**
+   * What took the fast path: WRITE requests built by this writer; large packets in fresh or reused buffers and the
+   * ciphers they were recycled under (one more per rekey), since the connection's first open writer.
+   */
+  stats(): { directWrites: number; packetsFresh: number; packetsReused: number; ciphers: number };
+}
+
 export class SftpConnection {
   private isBroken = false;
   private closed: Promise<void>;
   /** Requests waiting for a reply, failed at once when the socket closes. */
   private readonly waiting = new Set<() => void>();
+  /** Outgoing packets in reused buffers while any bulk writer is open (one at a time: it wraps the cipher). */
+  private recycler: PacketRecycler | undefined;
+  private bulkWriters = 0;
 
   constructor(
     readonly bankCode: string,
@@ -199,6 +214,44 @@ export class SftpConnection {
     return this.request('write', path, (cb) =>
       this.sftp.write(handle, data, 0, data.length, position, (e) => cb(e, undefined)),
     );
+  }
+
+  /**
+   * Writes for one file: WRITE messages and outgoing packets in reused buffers (direct-writes.ts,
+   * packet-recycling.ts), or ssh2's own `write` where its internals are not as expected. Each write's data may
+   * be reused as soon as `write` returns. `end` when the file is written.
+   */
+  bulkWriter(handle: Buffer, path: string): BulkWriter {
+    const direct = directWriter(this.sftp);
+    if (!direct) {
+      return {
+        write: (data, position) => this.write(handle, data, position, path),
+        end: () => {},
+        stats: () => ({ directWrites: 0, packetsFresh: 0, packetsReused: 0, ciphers: 0 }),
+      };
+    }
+    if (this.bulkWriters++ === 0 || !this.recycler) this.recycler = packetRecycler(this.client, this.socket);
+    const recycler = this.recycler;
+    let ended = false;
+    return {
+      write: (data, position) =>
+        this.request('write', path, (cb) => {
+          // a rekey may have replaced the cipher since the last write
+          recycler.refresh();
+          direct.write(handle, data, position, (error) => cb(error, undefined));
+        }),
+      end: () => {
+        if (ended) return;
+        ended = true;
+        if (--this.bulkWriters === 0) recycler.uninstall();
+      },
+      stats: () => ({
+        directWrites: direct.sent,
+        packetsFresh: recycler.stats.fresh,
+        packetsReused: recycler.stats.reused,
+        ciphers: recycler.stats.ciphers,
+      }),
+    };
   }
 
   /**

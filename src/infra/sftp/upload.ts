@@ -60,23 +60,28 @@ export async function writePipelined(
   const inFlight = new Set<Promise<void>>();
   let position = 0;
   let failure: unknown;
-  for await (const chunk of chunks) {
-    if (failure) break;
-    onChunk(chunk);
-    const write: Promise<void> = conn.write(handle, chunk, position, path).then(
-      () => {
-        inFlight.delete(write);
-      },
-      (error) => {
-        inFlight.delete(write);
-        failure ??= error;
-      },
-    );
-    inFlight.add(write);
-    position += chunk.length;
-    if (inFlight.size >= concurrency) await Promise.race(inFlight);
+  const writer = conn.bulkWriter(handle, path);
+  try {
+    for await (const chunk of chunks) {
+      if (failure) break;
+      onChunk(chunk);
+      const write: Promise<void> = writer.write(chunk, position).then(
+        () => {
+          inFlight.delete(write);
+        },
+        (error) => {
+          inFlight.delete(write);
+          failure ??= error;
+        },
+      );
+      inFlight.add(write);
+      position += chunk.length;
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } finally {
+    writer.end();
   }
-  await Promise.all(inFlight);
   if (failure) throw failure;
   return position;
 }
