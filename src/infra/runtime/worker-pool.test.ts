@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createWorkerPool } from './worker-pool.ts';
@@ -46,5 +47,22 @@ describe('createWorkerPool', () => {
     expect(await pool.take()).toBeUndefined();
     expect(await pool.take()).toBeUndefined();
     expect(attempts).toBe(1);
+  });
+
+  it('hears of a failure that comes in the same turn as online, before the readiness check listens', async () => {
+    // a busy main thread takes both messages from the worker at once: 'online', then at once 'error'
+    const worker = Object.assign(new EventEmitter(), { terminate: async () => 0 });
+    const pool = createWorkerPool({
+      start: () => {
+        setImmediate(() => {
+          worker.emit('online');
+          worker.emit('error', new Error('failed right after start'));
+        });
+        return worker as unknown as Worker;
+      },
+      // waits for an answer that never comes: only the error can end the wait
+      ready: (w) => new Promise((resolve) => w.once('message', () => resolve())),
+    });
+    expect(await pool.take()).toBeUndefined();
   });
 });

@@ -41,12 +41,17 @@ export function createWorkerPool(options: {
       try {
         worker = options.start();
         const started = worker;
-        await new Promise<void>((resolve, reject) => {
-          started.once('online', resolve);
+        // one listener for the whole start-up: 'online' and an 'error' right after it can be emitted before
+        // the code after `await` runs, so an error listener added only then would never hear of the failure
+        const failed = new Promise<never>((_, reject) => {
           started.once('error', reject);
+          started.once('exit', (code) => reject(new Error(`worker exited with code ${code} while starting`)));
         });
-        await options.ready?.(started);
+        failed.catch(() => {});
+        await Promise.race([new Promise<void>((resolve) => started.once('online', () => resolve())), failed]);
+        if (options.ready) await Promise.race([options.ready(started), failed]);
         started.removeAllListeners('error');
+        started.removeAllListeners('exit');
         return started;
       } catch {
         unavailable = true;
