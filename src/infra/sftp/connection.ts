@@ -16,6 +16,7 @@ import { directWriter } from './direct-writes.ts';
 import { classifySftpError, sftpError } from './errors.ts';
 import { fingerprintOf, type HostKeyPolicy, hostKeyPolicy, matchesPin } from './host-key.ts';
 import { type PacketRecycler, packetRecycler } from './packet-recycling.ts';
+import { type RingReads, ringReads } from './ring-reads.ts';
 
 export type GetSecret = (name: string) => Promise<string>;
 
@@ -96,6 +97,8 @@ export class SftpConnection {
       extensions: Record<string, string>;
     },
     readonly operationMs: number,
+    /** Socket reads handed to ssh2 as views of reused buffers, and as copies (ring-reads.ts). */
+    readonly readStats: { views: number; copies: number } = { views: 0, copies: 0 },
   ) {
     this.closed = new Promise((resolve) => {
       if (socket.destroyed) resolve();
@@ -341,9 +344,10 @@ function algorithmsFor(bank: SftpBank, preferCiphers: string[] | undefined): Con
   return algorithms as ConnectConfig['algorithms'];
 }
 
-function openSocket(host: string, port: number, timeoutMs: number, what: string): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, what: string, reads: RingReads): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    const socket = netConnect({ host, port, onread: reads.onread });
+    reads.attach(socket);
     liveSockets++;
     socket.once('close', () => {
       liveSockets--;
@@ -384,7 +388,8 @@ export async function openSftpConnection(
   const what = `bank ${bank.bank_code} (${bank.sftp_host}:${bank.sftp_port})`;
   const policy: HostKeyPolicy = hostKeyPolicy(bank, { extraPins: options.extraPins ?? [] });
   const auth = await credentials(bank, options.getSecret);
-  const socket = await openSocket(bank.sftp_host, bank.sftp_port, timeouts.connectMs, what);
+  const reads = ringReads();
+  const socket = await openSocket(bank.sftp_host, bank.sftp_port, timeouts.connectMs, what, reads);
   const client = new ssh2.Client();
   let banner = '';
   let negotiated: NegotiatedAlgorithms | undefined;
@@ -454,7 +459,8 @@ export async function openSftpConnection(
         else resolve(channel);
       });
     });
-    installDirectReadReplies(sftp);
+    // views of reused read buffers are safe only while SFTP replies reach ssh2 split as direct-data.ts does it
+    if (installDirectReadReplies(sftp)) reads.enable(client);
     client.removeAllListeners('close');
     client.removeAllListeners('error');
     // errors after the handshake surface through `broken` and the failing request
@@ -472,6 +478,7 @@ export async function openSftpConnection(
         extensions,
       },
       timeouts.operationMs,
+      reads.stats,
     );
   } catch (error) {
     client.removeAllListeners('close');
