@@ -4,7 +4,7 @@
  * Why: ssh2 allocates a fresh buffer for every outgoing packet (`allocPacket`), encrypts it in place and hands
  * it to the socket. An upload sends one ~32 KB packet per 32 KB of file, so a 200 MB file is 200 MB of
  * short-lived external buffers. V8 starts a full collection for every few dozen MB of them, and
- * freeing them keeps its helper threads busy. On the 2-core loopback bench that was a quarter of the client's
+ * freeing them keeps its helper threads busy. On the 2-core loopback bench that was a third of the client's
  * CPU, and sshd shares those two cores.
  *
  * How: on the connection's current cipher, packets with a large payload are taken from a free list and go
