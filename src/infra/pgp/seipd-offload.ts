@@ -56,14 +56,11 @@ function startWorker(): Worker {
 
 const pool = createWorkerPool({
   start: startWorker,
-  // 'online' comes before the module has loaded: one answered ping proves it runs.
+  // 'online' comes before the module has loaded: one answered ping proves it runs (an error or exit meanwhile
+  // fails the start in the pool).
   ready: (worker) =>
-    new Promise<void>((resolve, reject) => {
-      worker.once('message', () => {
-        worker.off('error', reject);
-        resolve();
-      });
-      worker.once('error', reject);
+    new Promise<void>((resolve) => {
+      worker.once('message', () => resolve());
       worker.postMessage({ type: 'ping' } satisfies ToWorker);
     }),
   maxIdle: MAX_IDLE,

@@ -20,7 +20,10 @@ export interface WorkerPool {
 
 export function createWorkerPool(options: {
   start: () => Worker;
-  /** Resolves once a new worker can take work (e.g. answered a ping); rejects when it cannot. */
+  /**
+   * Resolves once a new worker can take work (e.g. answered a ping); may reject when it cannot. It need not
+   * listen for 'error' or 'exit': either fails the start while it waits.
+   */
   ready?: (worker: Worker) => Promise<void>;
   maxIdle?: number;
 }): WorkerPool {
