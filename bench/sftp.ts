@@ -9,7 +9,8 @@
  * Each figure is the best of the rounds (the machine is shared), and the rounds alternate which client goes
  * first, so neither side always meets a warm or a busy machine. Five rounds, not three: on a 2-core VM a
  * 200 MB transfer's time spreads by a third from round to round on either side (OpenSSH's four processes more
- * than ours), and the best of three was often one lucky round against none. Connection set-up is included on both sides.
+ * than ours), and the best of three was often one lucky round against none. Connection set-up is included on
+ * both sides.
  * Every download writes a new local file: the previous round's copy is removed before the clock starts, since
  * replacing a 200 MB file (freeing its cached pages) is work of the bench, not of the client.
  *
