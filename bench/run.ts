@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL = ['formats', 'sftp', 'pgp', 'e2e', 'api'];
+const ALL = ['formats', 'sftp', 'pgp', 'e2e', 'api', 'footprint'];
 
 /** Targets from the issues: figure name pattern -> target text and check. */
 const TARGETS: Array<{ match: RegExp; target: string; ok: (value: number) => boolean }> = [
@@ -25,6 +25,12 @@ const TARGETS: Array<{ match: RegExp; target: string; ok: (value: number) => boo
   { match: /^api health throughput/, target: '> 5,000 req/s', ok: (v) => v > 5000 },
   { match: /^ratio health req\/s \/ 5000 target/, target: '> 1', ok: (v) => v > 1 },
   { match: /^e2e total/, target: '< 10 s', ok: (v) => v < 10 },
+  { match: /^footprint pglite steady RSS/, target: '< 250 MB', ok: (v) => v < 250 },
+  { match: /^footprint pglite peak RSS/, target: '< 350 MB', ok: (v) => v < 350 },
+  { match: /^footprint postgres steady RSS/, target: '< 150 MB', ok: (v) => v < 150 },
+  { match: /^footprint simulate peak RSS/, target: '< 400 MB', ok: (v) => v < 400 },
+  { match: /^footprint pglite first start/, target: '< 5 s', ok: (v) => v < 5 },
+  { match: /^footprint pglite warm start/, target: '< 2 s', ok: (v) => v < 2 },
 ];
 
 interface Row {
