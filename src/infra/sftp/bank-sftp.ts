@@ -87,7 +87,8 @@ export function createBankSftp(bank: BankConfig, options: BankSftpOptions): Bank
   // `parallel_writes: false` (banks configured before max_outstanding_requests) keeps writes one at a time
   const writeTuning: TransferTuning = {
     ...options.tuning,
-    maxOutstanding: bank.parallel_writes === false ? 1 : (options.tuning?.maxOutstanding ?? bank.max_outstanding_requests),
+    maxOutstanding:
+      bank.parallel_writes === false ? 1 : (options.tuning?.maxOutstanding ?? bank.max_outstanding_requests),
   };
   const readTuning: TransferTuning = {
     ...options.tuning,

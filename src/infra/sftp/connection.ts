@@ -107,6 +107,7 @@ export class SftpConnection {
   readonly #waiting = new Set<() => void>();
   /** Whether posix-rename@openssh.com works here; learnt on the first rename. */
   #posixRename: boolean | undefined;
+  #keyExchanges = 1;
 
   constructor(
     readonly bankCode: string,
@@ -131,6 +132,10 @@ export class SftpConnection {
     const markBroken = () => {
       this.#broken = true;
     };
+    // ssh2's `handshake` event: the first key exchange came before this constructor, each later one is a rekey
+    client.on('handshake', () => {
+      this.#keyExchanges++;
+    });
     client.on('close', markBroken);
     client.on('end', markBroken);
     client.on('error', markBroken);
@@ -141,6 +146,11 @@ export class SftpConnection {
   /** Broken connections are never handed out again (timed out, closed by the server, protocol error). */
   get broken(): boolean {
     return this.#broken || this.socket.destroyed;
+  }
+
+  /** Key exchanges on this connection so far: 1, plus one per rekey (either side may start one). */
+  get keyExchanges(): number {
+    return this.#keyExchanges;
   }
 
   /** Closes the SSH connection and resolves once the socket is really closed. */
