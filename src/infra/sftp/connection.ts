@@ -5,9 +5,10 @@
  * bounds a server that stops granting channel window: the request makes no progress and fails. Sockets are opened
  * here (not inside ssh2) so the connect timeout, refusal and socket accounting are ours.
  *
- * Before the SFTP channel is opened, a probe channel (the `sftp` subsystem, closed at once) shows the server's
- * channel parameters; a zero or absurd maximum packet or window is refused with `hostile_peer` (docs/sftp.md:
- * ssh2 would split every write into zero-byte packets forever, on the one event loop every bank shares).
+ * Before the SFTP channel is opened, a probe channel (an `sftp` subsystem that is never used) shows the server's
+ * channel parameters; a zero or absurd maximum packet or window is refused with `hostile_peer`: ssh2 1.17 would
+ * split the SFTP INIT into zero-byte packets forever, synchronously, on the one event loop every bank shares, so
+ * no timeout could end it (docs/sftp.md).
  *
  * @example
  *   const conn = await openSftpConnection(bank, { getSecret });
@@ -447,8 +448,10 @@ function channelParameters(channel: Pick<Channel, 'outgoing'>): ChannelParameter
 }
 
 /**
- * Opens the sftp subsystem on a channel of its own, reads the channel parameters the server announced and closes
- * it: ssh2 sends the SFTP INIT as soon as its own SFTP channel opens, before anything could look at it.
+ * Opens the sftp subsystem on a channel of its own and reads the channel parameters the server announced: ssh2
+ * sends the SFTP INIT as soon as its own SFTP channel opens, before anything could look at it. The probe channel
+ * stays open, unused, until the connection closes: a server may take the close of an SFTP session that never
+ * sent INIT as a failure of the whole connection (asyncssh 2.10 does), and an idle session costs it nothing.
  */
 function probeChannel(client: Client, what: string, timeoutMs: number): Promise<ChannelParameters> {
   return new Promise((resolve, reject) => {
@@ -459,10 +462,8 @@ function probeChannel(client: Client, what: string, timeoutMs: number): Promise<
     client.subsys('sftp', (error, channel) => {
       clearTimeout(timer);
       if (error) return reject(classifySftpError(error, `${what}: SFTP subsystem`));
-      const parameters = channelParameters(channel);
       channel.on('error', () => {});
-      channel.close();
-      resolve(parameters);
+      resolve(channelParameters(channel));
     });
   });
 }
