@@ -176,7 +176,7 @@ export const configSchema = z
         operation_timeout_ms: z.number().int().min(100).default(120_000),
         stability_interval_ms: z.number().int().min(0).default(5_000),
         max_listing_entries: z.number().int().min(1).default(10_000),
-        max_listing_bytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+        max_listing_bytes: z.number().int().min(1024).default(8_388_608),
       })
       .strict()
       .default({
@@ -187,7 +187,7 @@ export const configSchema = z
         operation_timeout_ms: 120_000,
         stability_interval_ms: 5_000,
         max_listing_entries: 10_000,
-        max_listing_bytes: 8 * 1024 * 1024,
+        max_listing_bytes: 8_388_608,
       }),
     max_concurrent_banks: z.number().int().min(1).max(20).default(3),
     secrets: z
