@@ -39,7 +39,7 @@ export const DEFAULT_TIMEOUTS: SftpTimeouts = { connectMs: 30_000, keepaliveMs: 
 
 /**
  * Channel parameters a server may announce (RFC 4254 5.1 sets no bounds). Under 512 bytes per packet every
- * SFTP request (at least 13 bytes of header, our writes 128 KB) splits into hundreds of packets, and 0 never
+ * SFTP request (at least 13 bytes of header, our writes 255 KB) splits into hundreds of packets, and 0 never
  * ends; an initial window under that is a server that cannot take one request. Upper bounds are not needed:
  * a large packet or window only lets ssh2 send each request in one packet.
  */
