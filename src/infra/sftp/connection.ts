@@ -43,8 +43,8 @@ export const DEFAULT_TIMEOUTS: SftpTimeouts = { connectMs: 30_000, keepaliveMs: 
  * ends; an initial window under that is a server that cannot take one request. Upper bounds are not needed:
  * a large packet or window only lets ssh2 send each request in one packet.
  */
-export const MIN_CHANNEL_PACKET = 512;
-export const MIN_CHANNEL_WINDOW = 512;
+const MIN_CHANNEL_PACKET = 512;
+const MIN_CHANNEL_WINDOW = 512;
 
 /** The bank fields a connection needs (BankConfig satisfies it). */
 export type SftpBank = Pick<
@@ -431,7 +431,7 @@ function watchServerSoftware(socket: Socket): () => string {
 }
 
 /** Why the server's channel parameters are refused, or undefined when they are usable. */
-export function hostileChannelReason(channel: ChannelParameters): string | undefined {
+function hostileChannelReason(channel: ChannelParameters): string | undefined {
   if (!Number.isInteger(channel.maxPacket) || channel.maxPacket < MIN_CHANNEL_PACKET) {
     return `maximum packet size ${channel.maxPacket} bytes (at least ${MIN_CHANNEL_PACKET} needed)`;
   }

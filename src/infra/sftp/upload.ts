@@ -47,7 +47,7 @@ export function tempNameFor(name: string): string {
 }
 
 /** Writes `data` from offset 0 in `chunkSize` requests, up to `maxOutstanding` of them in flight. */
-export async function writePipelined(
+async function writePipelined(
   conn: SftpConnection,
   handle: Buffer,
   path: string,
