@@ -1,8 +1,8 @@
 /**
  * Transfers across server rekeys through a WAN-like link: OpenSSH with `RekeyLimit 256K` behind
  * test/support/wan-proxy.ts, which delivers every SSH packet in its own read and splits every third in two, so
- * the key-exchange reply and NEWKEYS reach ssh2 in separate reads (loopback alone sends them in one, which is
- * how a rekey bug once passed here). Upload and download, SHA-256 checked on our side and on the server's disk.
+ * the key-exchange reply and NEWKEYS reach ssh2 in separate reads, as over a WAN (loopback alone hands them over
+ * in one). Upload and download, SHA-256 checked on our side and on the server's disk.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
