@@ -1,125 +1,57 @@
 /**
- * SFTP throughput against a real OpenSSH server on loopback: our client (pool + pipelined upload/download with
- * SHA-256, parallel writes enabled as a bank profile would) versus OpenSSH's own `sftp -b` (key auth), both
- * with the same cipher, plus 1,000 small files over one pooled connection set.
+ * SFTP against a real OpenSSH server on loopback: our client (pool, pipelined READ / WRITE requests through
+ * ssh2's public API, SHA-256, temp name and rename) versus OpenSSH's own `sftp -b` (key auth), same cipher.
+ * Report-only: no target. Two kinds of figure:
+ * - per-file cost for 1 MB and 10 MB files (what a payment day pays: payment files are at most 10 MB): ours on a
+ *   warm pooled connection, OpenSSH as one `sftp` session putting or getting the files minus an empty session
+ *   (its process start and handshake), both divided by the number of files;
+ * - throughput for one large file (BENCH_SFTP_MB), connection set-up included on both sides.
  *
  *   npx tsx bench/sftp.ts   (BENCH_SFTP_MB=200, BENCH_SFTP_ROUNDS=5, BENCH_SFTP_CIPHER=aes128-gcm@openssh.com,
- *                            BENCH_SFTP_CHUNK / BENCH_SFTP_CONCURRENCY to override the client's defaults)
+ *                            BENCH_SFTP_OUTSTANDING / BENCH_SFTP_CHUNK to override the client's defaults)
  *
  * Each figure is the best of the rounds (the machine is shared), and the rounds alternate which client goes
- * first, so neither side always meets a warm or a busy machine. Five rounds, not three: on a 2-core VM a
- * 200 MB transfer's time spreads by a third from round to round on either side (OpenSSH's four processes more
- * than ours), and the best of three was often one lucky round against none. Connection set-up is included on
- * both sides.
- * Every download writes a new local file: the previous round's copy is removed before the clock starts, since
- * replacing a 200 MB file (freeing its cached pages) is work of the bench, not of the client.
- *
- * Same bytes both ways, but not the same work: ours also hashes every byte with SHA-256 (upload and download),
- * writes under a temp name and renames, and stats the final name before and after (idempotency, conflicts);
- * `sftp put/get` does none of that. So the "bare" lines time our client moving the same bytes without that
- * integrity work (same connection code, same pipelined WRITE/READ requests, no hash, no temp name, no checks):
- * the like-for-like transfer figure. The ratios against the target are the full ones.
+ * first. Same bytes both ways, but not the same work: ours also hashes every byte with SHA-256, writes under a
+ * temp name and renames, and stats the final name before and after (idempotency, conflicts); `sftp put/get` does
+ * none of that. Ours holds an upload in memory (the service does) and streams a download to a local file.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import type { BankConfig } from '../src/infra/config/schema.ts';
 import { createBankSftp } from '../src/infra/sftp/bank-sftp.ts';
-import { sourceChunks } from '../src/infra/sftp/byte-source.ts';
-import { openSftpConnection } from '../src/infra/sftp/connection.ts';
-import { DEFAULT_CHUNK, DEFAULT_CONCURRENCY, type TransferTuning } from '../src/infra/sftp/download.ts';
-import { writePipelined } from '../src/infra/sftp/upload.ts';
-import { type SshdHandle, sshdBank, sshdSecrets, startSshd } from '../test/support/sshd.ts';
+import type { TransferTuning } from '../src/infra/sftp/download.ts';
+import { sshdBank, sshdSecrets, startSshd } from '../test/support/sshd.ts';
 
 const MB = 1024 * 1024;
 
 function line(name: string, value: number, unit = ''): void {
-  process.stdout.write(`${name}: ${value.toFixed(unit === 'MB/s' || unit === 's' ? 2 : 3)}${unit ? ` ${unit}` : ''}\n`);
+  const digits = unit === 'MB/s' || unit === 's' || unit === 'ms' ? 2 : 3;
+  process.stdout.write(`${name}: ${value.toFixed(digits)}${unit ? ` ${unit}` : ''}\n`);
 }
 
 type Rates = { up: number; down: number };
-const best = (a: Rates, b: Rates): Rates => ({ up: Math.max(a.up, b.up), down: Math.max(a.down, b.down) });
-
-/** Our client moving the same bytes with none of the integrity work (see the header). */
-async function bare(
-  sshd: SshdHandle,
-  bank: BankConfig,
-  preferCiphers: string[],
-  tuning: TransferTuning,
-  local: string,
-  remote: string,
-  into: string,
-): Promise<{ up: number; down: number }> {
-  const connect = () => openSftpConnection(bank, { getSecret: sshdSecrets(sshd), preferCiphers });
-  let t0 = performance.now();
-  let conn = await connect();
-  const chunkSize = Math.min(tuning.chunkSize ?? DEFAULT_CHUNK, conn.maxWriteLength);
-  const concurrency = tuning.concurrency ?? DEFAULT_CONCURRENCY;
-  let handle = await conn.open(remote, 'w');
-  const size = await writePipelined(
-    conn,
-    handle,
-    remote,
-    sourceChunks({ path: local }, chunkSize),
-    concurrency,
-    () => {},
-  );
-  await conn.closeHandle(handle, remote);
-  await conn.close();
-  const up = size / MB / ((performance.now() - t0) / 1000);
-
-  rmSync(into, { force: true });
-  t0 = performance.now();
-  conn = await connect();
-  handle = await conn.open(remote, 'r');
-  const file = await open(into, 'w');
-  const readSize = Math.min(chunkSize, conn.maxReadLength);
-  // buffers reused once written, as the real download does
-  const free: Buffer[] = [];
-  const queue: Array<{ buffer: Buffer; pending: Promise<Buffer> }> = [];
-  let next = 0;
-  let written = 0;
-  while (next < size || queue.length > 0) {
-    while (next < size && queue.length < concurrency) {
-      const length = Math.min(readSize, size - next);
-      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(readSize);
-      queue.push({ buffer, pending: conn.readInto(handle, buffer.subarray(0, length), next, remote) });
-      next += length;
-    }
-    const { buffer, pending } = queue.shift()!;
-    const chunk = await pending;
-    await file.write(chunk, 0, chunk.length, written);
-    written += chunk.length;
-    free.push(buffer);
-  }
-  await file.close();
-  await conn.closeHandle(handle, remote);
-  await conn.close();
-  return { up, down: written / MB / ((performance.now() - t0) / 1000) };
-}
+const best = (a: Rates, b: Rates, pick: (x: number, y: number) => number): Rates => ({
+  up: pick(a.up, b.up),
+  down: pick(a.down, b.down),
+});
 
 export async function run(): Promise<void> {
   const sizeMb = Number(process.env.BENCH_SFTP_MB ?? 200);
   const rounds = Number(process.env.BENCH_SFTP_ROUNDS ?? 5);
   const cipher = process.env.BENCH_SFTP_CIPHER ?? 'aes128-gcm@openssh.com';
   const tuning: TransferTuning = {
-    ...(process.env.BENCH_SFTP_CONCURRENCY ? { concurrency: Number(process.env.BENCH_SFTP_CONCURRENCY) } : {}),
+    ...(process.env.BENCH_SFTP_OUTSTANDING ? { maxOutstanding: Number(process.env.BENCH_SFTP_OUTSTANDING) } : {}),
     ...(process.env.BENCH_SFTP_CHUNK ? { chunkSize: Number(process.env.BENCH_SFTP_CHUNK) } : {}),
   };
   const sshd = await startSshd();
   try {
-    const local = join(sshd.dir, 'payload.bin');
-    const fd = openSync(local, 'w');
-    const block = randomBytes(MB);
-    for (let i = 0; i < sizeMb; i++) writeSync(fd, block);
-    closeSync(fd);
-    const bank = sshdBank(sshd, { parallel_writes: true });
+    const bank = sshdBank(sshd);
     mkdirSync(bank.upload_path, { recursive: true });
-    mkdirSync(bank.download_path, { recursive: true });
     const remote = (name: string) => join(bank.upload_path, name);
+    const local = (name: string) => join(sshd.dir, name);
     const ssh = [
       '-q',
       '-b',
@@ -140,73 +72,123 @@ export async function run(): Promise<void> {
     ];
     const openssh = (batch: string) => {
       const t0 = performance.now();
-      execFileSync('sftp', ssh, { input: batch, stdio: ['pipe', 'ignore', 'inherit'] });
-      return (performance.now() - t0) / 1000;
+      execFileSync('sftp', ssh, { input: batch || 'pwd\n', stdio: ['pipe', 'ignore', 'inherit'] });
+      return performance.now() - t0;
     };
-
-    let negotiated = '';
-    const oursRound = async (round: number): Promise<Rates> => {
-      const sftp = createBankSftp(bank, { getSecret: sshdSecrets(sshd), preferCiphers: [cipher], tuning });
-      // download from the upload directory: same file, written locally like `sftp get` does
-      const downloadBank = createBankSftp(sshdBank(sshd, { download_path: bank.upload_path }), {
+    const client = () =>
+      // parallel_writes: true is the default now; set so the same bench runs on the code before issue 18
+      createBankSftp(sshdBank(sshd, { download_path: bank.upload_path, parallel_writes: true }), {
         getSecret: sshdSecrets(sshd),
         preferCiphers: [cipher],
         tuning,
       });
-      const name = `PAY_20261125_${String(round + 1).padStart(4, '0')}.txt`;
+    const downloadTo = async (sftp: ReturnType<typeof client>, name: string, path: string) => {
+      const sink = createWriteStream(path);
+      await sftp.download(name, { sink });
+      sink.end();
+      await finished(sink);
+    };
+    let negotiated = '';
+
+    // --- per-file cost, 1 MB and 10 MB ---
+    for (const fileMb of [1, 10]) {
+      const count = fileMb === 1 ? 20 : 5;
+      const bytes = randomBytes(fileMb * MB);
+      writeFileSync(local('per-file.bin'), bytes);
+      const names = Array.from({ length: count }, (_, i) => `PAY_20261125_${String(i + 1).padStart(4, '0')}.txt`);
+      const oursRound = async (): Promise<Rates> => {
+        const sftp = client();
+        try {
+          negotiated = await sftp.pool.use(async (c) => c.info.algorithms.cipher); // warm: connection set up
+          let t0 = performance.now();
+          for (const name of names) await sftp.upload({ remoteName: name, source: { bytes } });
+          const up = (performance.now() - t0) / count;
+          t0 = performance.now();
+          for (const name of names) await downloadTo(sftp, name, local('ours-back.bin'));
+          const down = (performance.now() - t0) / count;
+          return { up, down };
+        } finally {
+          await sftp.end();
+          for (const name of names) rmSync(remote(name), { force: true });
+        }
+      };
+      const theirsRound = (): Rates => {
+        const empty = openssh('');
+        const up = openssh(names.map((n) => `put ${local('per-file.bin')} ${remote(`ssh-${n}`)}\n`).join(''));
+        const down = openssh(names.map((n) => `get ${remote(`ssh-${n}`)} ${local('theirs-back.bin')}\n`).join(''));
+        for (const name of names) rmSync(remote(`ssh-${name}`), { force: true });
+        return { up: Math.max(0.001, (up - empty) / count), down: Math.max(0.001, (down - empty) / count) };
+      };
+      let ours: Rates = { up: Infinity, down: Infinity };
+      let theirs: Rates = { up: Infinity, down: Infinity };
+      for (let round = 0; round < Math.max(3, Math.ceil(rounds / 2)); round++) {
+        if (round % 2 === 0) {
+          ours = best(ours, await oursRound(), Math.min);
+          theirs = best(theirs, theirsRound(), Math.min);
+        } else {
+          theirs = best(theirs, theirsRound(), Math.min);
+          ours = best(ours, await oursRound(), Math.min);
+        }
+      }
+      if (!readFileSync(local('ours-back.bin')).equals(bytes)) throw new Error('download differs from upload');
+      process.stdout.write(`# per-file cost, ${count} files of ${fileMb} MB, cipher ${negotiated}\n`);
+      line(`sftp upload ${fileMb} MB per file`, ours.up, 'ms');
+      line(`sftp download ${fileMb} MB per file`, ours.down, 'ms');
+      line(`openssh upload ${fileMb} MB per file`, theirs.up, 'ms');
+      line(`openssh download ${fileMb} MB per file`, theirs.down, 'ms');
+      line(`ratio upload ${fileMb} MB per-file time vs openssh`, ours.up / theirs.up);
+      line(`ratio download ${fileMb} MB per-file time vs openssh`, ours.down / theirs.down);
+    }
+
+    // --- throughput, one large file ---
+    const big = randomBytes(sizeMb * MB);
+    writeFileSync(local('payload.bin'), big);
+    const oursRound = async (round: number): Promise<Rates> => {
+      const name = `PAY_20261126_${String(round + 1).padStart(4, '0')}.txt`;
+      const sftp = client();
       try {
         let t0 = performance.now();
-        await sftp.upload({ remoteName: name, source: { path: local } });
+        await sftp.upload({ remoteName: name, source: { bytes: big } });
         const up = sizeMb / ((performance.now() - t0) / 1000);
-        negotiated = (await sftp.pool.use(async (c) => c.info.algorithms.cipher)) ?? '';
-        rmSync(join(sshd.dir, 'ours.bin'), { force: true });
-        t0 = performance.now();
-        await downloadBank.download(name, { path: join(sshd.dir, 'ours.bin') });
-        const down = sizeMb / ((performance.now() - t0) / 1000);
-        return { up, down };
+        rmSync(local('ours.bin'), { force: true });
+        const again = client();
+        try {
+          t0 = performance.now();
+          await downloadTo(again, name, local('ours.bin'));
+          return { up, down: sizeMb / ((performance.now() - t0) / 1000) };
+        } finally {
+          await again.end();
+        }
       } finally {
         await sftp.end();
-        await downloadBank.end();
-        rmSync(remote(name));
+        rmSync(remote(name), { force: true });
       }
     };
     const theirsRound = (): Rates => {
-      const upSeconds = openssh(`put ${local} ${remote('openssh.bin')}\n`);
-      rmSync(join(sshd.dir, 'theirs.bin'), { force: true });
-      const downSeconds = openssh(`get ${remote('openssh.bin')} ${join(sshd.dir, 'theirs.bin')}\n`);
+      const upMs = openssh(`put ${local('payload.bin')} ${remote('openssh.bin')}\n`);
+      rmSync(local('theirs.bin'), { force: true });
+      const downMs = openssh(`get ${remote('openssh.bin')} ${local('theirs.bin')}\n`);
       rmSync(remote('openssh.bin'));
-      return { up: sizeMb / upSeconds, down: sizeMb / downSeconds };
+      return { up: sizeMb / (upMs / 1000), down: sizeMb / (downMs / 1000) };
     };
-    const bareRound = async (): Promise<Rates> => {
-      const rates = await bare(sshd, bank, [cipher], tuning, local, remote('bare.bin'), join(sshd.dir, 'bare.bin'));
-      rmSync(remote('bare.bin'));
-      return rates;
-    };
-
     let ours: Rates = { up: 0, down: 0 };
     let theirs: Rates = { up: 0, down: 0 };
-    let bareRates: Rates = { up: 0, down: 0 };
     for (let round = 0; round < rounds; round++) {
       if (round % 2 === 0) {
-        ours = best(ours, await oursRound(round));
-        theirs = best(theirs, theirsRound());
+        ours = best(ours, await oursRound(round), Math.max);
+        theirs = best(theirs, theirsRound(), Math.max);
       } else {
-        theirs = best(theirs, theirsRound());
-        ours = best(ours, await oursRound(round));
+        theirs = best(theirs, theirsRound(), Math.max);
+        ours = best(ours, await oursRound(round), Math.max);
       }
-      bareRates = best(bareRates, await bareRound());
     }
     process.stdout.write(`# ${sizeMb} MB, best of ${rounds}, cipher ${negotiated} on both sides, loopback\n`);
     line('sftp upload', ours.up, 'MB/s');
     line('sftp download', ours.down, 'MB/s');
-    line('sftp upload bare (no SHA-256, temp name or checks)', bareRates.up, 'MB/s');
-    line('sftp download bare (no SHA-256)', bareRates.down, 'MB/s');
     line('openssh upload', theirs.up, 'MB/s');
     line('openssh download', theirs.down, 'MB/s');
     line('ratio upload vs openssh', ours.up / theirs.up);
     line('ratio download vs openssh', ours.down / theirs.down);
-    line('ratio bare upload vs openssh', bareRates.up / theirs.up);
-    line('ratio bare download vs openssh', bareRates.down / theirs.down);
 
     const smallDir = join(sshd.dir, 'small');
     mkdirSync(smallDir);
@@ -226,7 +208,6 @@ export async function run(): Promise<void> {
     } finally {
       await sftp.end();
     }
-    writeFileSync(join(sshd.dir, 'done'), '');
   } finally {
     await sshd.stop();
   }

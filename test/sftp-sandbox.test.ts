@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationalError } from '../src/domain/failure.ts';
 import { type BankConfig, bankSchema } from '../src/infra/config/schema.ts';
@@ -158,9 +159,11 @@ describe('sandbox bank', () => {
       await sandbox.bank('mega').settled();
       const listing = await sftp.list({ date: '2026-11-25' });
       expect(listing.files.map((f) => f.name)).toEqual(['REC_20261125_0007.txt']);
-      const local = join(scratch, 'rec.txt');
-      await sftp.download('REC_20261125_0007.txt', { path: local });
-      expect(readFileSync(local, 'utf8')).toBe('reconciled PAY_20261125_0007.txt\n');
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on('data', (c: Buffer) => chunks.push(c));
+      await sftp.download('REC_20261125_0007.txt', { sink });
+      expect(Buffer.concat(chunks).toString('utf8')).toBe('reconciled PAY_20261125_0007.txt\n');
     } finally {
       await sftp.end();
     }
@@ -207,7 +210,7 @@ describe('sandbox fault switches', () => {
     await sandbox.setFaults('mega', { slowReadsMs: 400 });
     const sftp = client({}, { operation_timeout_ms: 150 });
     try {
-      const error = await failure(sftp.download('REC_20261125_slow.txt', { discard: true }));
+      const error = await failure(sftp.download('REC_20261125_slow.txt', { sink: new PassThrough().resume() }));
       expect(error).toMatchObject({ code: 'timeout', retryClass: 'retry_now' });
       expect(sftp.stats()).toMatchObject({ active: 0, idle: 0 });
     } finally {

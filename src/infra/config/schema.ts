@@ -62,7 +62,10 @@ export const bankSchema = z
     host_key_sha256: z.union([sha256Fingerprint, z.array(sha256Fingerprint)]).optional(),
     insecure_accept_any_host_key: z.boolean().default(false),
     algorithms: algorithmsSchema.optional(),
-    parallel_writes: z.boolean().default(false),
+    /** false: writes one at a time whatever max_outstanding_requests says (kept for existing configs). */
+    parallel_writes: z.boolean().default(true),
+    /** SFTP READ / WRITE requests in flight per transfer; 1 for a server that mishandles out-of-order writes. */
+    max_outstanding_requests: z.number().int().min(1).max(64).default(16),
     upload_path: z.string().startsWith('/', 'expected an absolute remote path'),
     download_path: z.string().startsWith('/', 'expected an absolute remote path'),
     file_format: z.enum(FILE_FORMATS),
@@ -172,6 +175,8 @@ export const configSchema = z
         idle_check_ms: z.number().int().min(100).default(60_000),
         operation_timeout_ms: z.number().int().min(100).default(120_000),
         stability_interval_ms: z.number().int().min(0).default(5_000),
+        max_listing_entries: z.number().int().min(1).default(10_000),
+        max_listing_bytes: z.number().int().min(1024).default(8_388_608),
       })
       .strict()
       .default({
@@ -181,6 +186,8 @@ export const configSchema = z
         idle_check_ms: 60_000,
         operation_timeout_ms: 120_000,
         stability_interval_ms: 5_000,
+        max_listing_entries: 10_000,
+        max_listing_bytes: 8_388_608,
       }),
     max_concurrent_banks: z.number().int().min(1).max(20).default(3),
     secrets: z

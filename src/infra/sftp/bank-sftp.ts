@@ -5,7 +5,7 @@
  * @example
  *   const sftp = createBankSftp(bank, { getSecret, settings: config.sftp,
  *     extraPins: bank.sandbox ? sandboxHostKeyPins(bank, config.sandbox.dir) : [] });
- *   await sftp.upload({ remoteName: 'PAY_20261125_0001.txt', source: { path: encryptedFile } });
+ *   await sftp.upload({ remoteName: 'PAY_20261125_0001.txt', source: { bytes: encryptedFile } });
  *   const { stable } = await sftp.listStable({ date: '2026-11-25' });
  *   await sftp.end();
  */
@@ -21,7 +21,7 @@ import {
   type TransferTuning,
 } from './download.ts';
 import { sftpError } from './errors.ts';
-import { type Listing, listRemote, listStable, type StableListing } from './listing.ts';
+import { DEFAULT_LISTING_LIMITS, type Listing, listRemote, listStable, type StableListing } from './listing.ts';
 import { createSftpPool, type PoolStats, type SftpPool } from './pool.ts';
 import { untrustedNameReason } from './remote-names.ts';
 import { type ConnectionReport, testConnection } from './test-connection.ts';
@@ -80,6 +80,20 @@ export function createBankSftp(bank: BankConfig, options: BankSftpOptions): Bank
     idleCheckMs: settings.idle_check_ms ?? 60_000,
     ...(options.connect ? { connect: options.connect } : {}),
   });
+  const limits = {
+    maxEntries: settings.max_listing_entries ?? DEFAULT_LISTING_LIMITS.maxEntries,
+    maxBytes: settings.max_listing_bytes ?? DEFAULT_LISTING_LIMITS.maxBytes,
+  };
+  // `parallel_writes: false` (banks configured before max_outstanding_requests) keeps writes one at a time
+  const writeTuning: TransferTuning = {
+    ...options.tuning,
+    maxOutstanding:
+      bank.parallel_writes === false ? 1 : (options.tuning?.maxOutstanding ?? bank.max_outstanding_requests),
+  };
+  const readTuning: TransferTuning = {
+    ...options.tuning,
+    maxOutstanding: options.tuning?.maxOutstanding ?? bank.max_outstanding_requests,
+  };
   const remoteFile = (name: string) => {
     const reason = untrustedNameReason(name);
     if (reason)
@@ -92,28 +106,32 @@ export function createBankSftp(bank: BankConfig, options: BankSftpOptions): Bank
     upload: (request) =>
       pool.use((conn) =>
         uploadFile(conn, {
-          ...options.tuning,
+          ...writeTuning,
           ...request,
           remoteDir: bank.upload_path,
-          parallel: bank.parallel_writes,
         }),
       ),
     list: (o = {}) =>
       pool.use((conn) =>
-        listRemote(conn, bank.download_path, { pattern: o.pattern ?? bank.reconciliation_file_pattern, date: o.date }),
+        listRemote(conn, bank.download_path, {
+          pattern: o.pattern ?? bank.reconciliation_file_pattern,
+          date: o.date,
+          limits,
+        }),
       ),
     listStable: (o = {}) =>
       pool.use((conn) =>
         listStable(conn, bank.download_path, {
           pattern: o.pattern ?? bank.reconciliation_file_pattern,
           date: o.date,
+          limits,
           intervalMs: settings.stability_interval_ms ?? 5_000,
           ...(o.wait ? { wait: o.wait } : {}),
         }),
       ),
-    download: async (remoteName, destination, limits = {}) => {
+    download: async (remoteName, destination, sizeLimit = {}) => {
       const path = remoteFile(remoteName);
-      return pool.use((conn) => downloadFile(conn, path, destination, { ...options.tuning, ...limits }));
+      return pool.use((conn) => downloadFile(conn, path, destination, { ...readTuning, ...sizeLimit }));
     },
     dispose: async (remoteName, how) => {
       const path = remoteFile(remoteName);

@@ -1,22 +1,31 @@
 /**
- * One authenticated SSH connection with its SFTP channel, for one bank. Every SFTP request carries a timeout: a
- * request without a reply in `operationMs` fails with `timeout` (retry_now) and the connection is destroyed, since
- * a late reply would arrive for a request nobody waits for. Sockets are opened here (not inside ssh2) so the
- * connect timeout, refusal and socket accounting are ours.
+ * One authenticated SSH connection with its SFTP channel, for one bank, through ssh2's public API only. Every
+ * SFTP request carries a timeout: a request without a reply in `operationMs` fails with `timeout` (retry_now) and
+ * the connection is destroyed, since a late reply would arrive for a request nobody waits for. The same timeout
+ * bounds a server that stops granting channel window: the request makes no progress and fails. Sockets are opened
+ * here (not inside ssh2) so the connect timeout, refusal and socket accounting are ours.
+ *
+ * Before the SFTP channel is opened, a probe channel (an `sftp` subsystem that is never used) shows the server's
+ * channel parameters; a zero or absurd maximum packet or window is refused with `hostile_peer`: ssh2 1.17 would
+ * split the SFTP INIT into zero-byte packets forever, synchronously, on the one event loop every bank shares, so
+ * no timeout could end it (docs/sftp.md).
  *
  * @example
  *   const conn = await openSftpConnection(bank, { getSecret });
  *   try { console.log(await conn.stat('/incoming/payments')); } finally { await conn.close(); }
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import ssh2, { type Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
+import ssh2, {
+  type Channel,
+  type Client,
+  type ConnectConfig,
+  type FileEntryWithStats,
+  type SFTPWrapper,
+  type Stats,
+} from 'ssh2';
 import type { BankConfig } from '../config/schema.ts';
-import { installDirectReadReplies } from './direct-data.ts';
-import { directWriter } from './direct-writes.ts';
 import { classifySftpError, sftpError } from './errors.ts';
 import { fingerprintOf, type HostKeyPolicy, hostKeyPolicy, matchesPin } from './host-key.ts';
-import { type PacketRecycler, packetRecycler } from './packet-recycling.ts';
-import { type RingReads, ringReads } from './ring-reads.ts';
 
 export type GetSecret = (name: string) => Promise<string>;
 
@@ -27,6 +36,15 @@ export interface SftpTimeouts {
 }
 
 export const DEFAULT_TIMEOUTS: SftpTimeouts = { connectMs: 30_000, keepaliveMs: 30_000, operationMs: 120_000 };
+
+/**
+ * Channel parameters a server may announce (RFC 4254 5.1 sets no bounds). Under 512 bytes per packet every
+ * SFTP request (at least 13 bytes of header, our writes 255 KB) splits into hundreds of packets, and 0 never
+ * ends; an initial window under that is a server that cannot take one request. Upper bounds are not needed:
+ * a large packet or window only lets ssh2 send each request in one packet.
+ */
+const MIN_CHANNEL_PACKET = 512;
+const MIN_CHANNEL_WINDOW = 512;
 
 /** The bank fields a connection needs (BankConfig satisfies it). */
 export type SftpBank = Pick<
@@ -58,6 +76,18 @@ export interface NegotiatedAlgorithms {
   compress: string;
 }
 
+export interface ChannelParameters {
+  /** The server's maximum packet and initial window for a channel it opened for us. */
+  maxPacket: number;
+  window: number;
+}
+
+export interface ListingLimits {
+  maxEntries: number;
+  /** Names, long names and a fixed 32 bytes of attributes per entry, summed as they arrive. */
+  maxBytes: number;
+}
+
 let liveSockets = 0;
 /** Sockets opened by this module and not yet closed: the leak check of the pool tests and a metric. */
 export function openSocketCount(): number {
@@ -66,24 +96,19 @@ export function openSocketCount(): number {
 
 type Callback<T> = (error: Error | null | undefined, value: T) => void;
 
-export interface BulkWriter {
-  write(data: Buffer, position: number): Promise<void>;
-  end(): void;
-  /**
-   * What took the fast path: WRITE requests built by this writer; large packets in fresh or reused buffers and the
-   * ciphers they were recycled under (one more per rekey), since the connection's first open writer.
-   */
-  stats(): { directWrites: number; packetsFresh: number; packetsReused: number; ciphers: number };
-}
+/** SFTP status codes of draft-ietf-secsh-filexfer-02 that ssh2 hands back as `error.code`. */
+const FX_EOF = 1;
+/** ssh2's answer, before sending anything, to an extension the server did not announce. */
+const UNSUPPORTED_EXTENSION = /does not support this extended request/;
 
 export class SftpConnection {
-  private isBroken = false;
-  private closed: Promise<void>;
+  #broken = false;
+  readonly #closed: Promise<void>;
   /** Requests waiting for a reply, failed at once when the socket closes. */
-  private readonly waiting = new Set<() => void>();
-  /** Outgoing packets in reused buffers while any bulk writer is open (one at a time: it wraps the cipher). */
-  private recycler: PacketRecycler | undefined;
-  private bulkWriters = 0;
+  readonly #waiting = new Set<() => void>();
+  /** Whether posix-rename@openssh.com works here; learnt on the first rename. */
+  #posixRename: boolean | undefined;
+  #keyExchanges = 1;
 
   constructor(
     readonly bankCode: string,
@@ -94,22 +119,24 @@ export class SftpConnection {
       serverBanner: string;
       algorithms: NegotiatedAlgorithms;
       hostKeyFingerprint: string;
-      extensions: Record<string, string>;
+      channel: ChannelParameters;
     },
     readonly operationMs: number,
-    /** Socket reads handed to ssh2 as views of reused buffers, and as copies (ring-reads.ts). */
-    readonly readStats: { views: number; copies: number } = { views: 0, copies: 0 },
   ) {
-    this.closed = new Promise((resolve) => {
+    this.#closed = new Promise((resolve) => {
       if (socket.destroyed) resolve();
       else socket.once('close', () => resolve());
     });
     socket.once('close', () => {
-      for (const fail of [...this.waiting]) fail();
+      for (const fail of [...this.#waiting]) fail();
     });
     const markBroken = () => {
-      this.isBroken = true;
+      this.#broken = true;
     };
+    // ssh2's `handshake` event: the first key exchange came before this constructor, each later one is a rekey
+    client.on('handshake', () => {
+      this.#keyExchanges++;
+    });
     client.on('close', markBroken);
     client.on('end', markBroken);
     client.on('error', markBroken);
@@ -119,24 +146,17 @@ export class SftpConnection {
 
   /** Broken connections are never handed out again (timed out, closed by the server, protocol error). */
   get broken(): boolean {
-    return this.isBroken || this.socket.destroyed;
+    return this.#broken || this.socket.destroyed;
   }
 
-  hasExtension(name: string): boolean {
-    return name in this.info.extensions;
-  }
-
-  /** Largest payload per WRITE / READ request the server accepts (limits@openssh.com where offered). */
-  get maxWriteLength(): number {
-    return (this.sftp as unknown as { _maxWriteLen: number })._maxWriteLen;
-  }
-  get maxReadLength(): number {
-    return (this.sftp as unknown as { _maxReadLen: number })._maxReadLen;
+  /** Key exchanges on this connection so far: 1, plus one per rekey (either side may start one). */
+  get keyExchanges(): number {
+    return this.#keyExchanges;
   }
 
   /** Closes the SSH connection and resolves once the socket is really closed. */
   async close(): Promise<void> {
-    this.isBroken = true;
+    this.#broken = true;
     if (!this.socket.destroyed) {
       try {
         this.client.end();
@@ -145,13 +165,13 @@ export class SftpConnection {
       }
       const force = setTimeout(() => this.socket.destroy(), 2_000);
       force.unref();
-      await this.closed;
+      await this.#closed;
       clearTimeout(force);
     }
   }
 
   destroy(): void {
-    this.isBroken = true;
+    this.#broken = true;
     this.socket.destroy();
   }
 
@@ -165,7 +185,7 @@ export class SftpConnection {
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
-        this.waiting.delete(onClose);
+        this.#waiting.delete(onClose);
         this.destroy();
         reject(sftpError('timeout', `${what} ${path}: no reply within ${this.operationMs} ms`, { path }));
       }, this.operationMs);
@@ -174,11 +194,11 @@ export class SftpConnection {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.waiting.delete(onClose);
+        this.#waiting.delete(onClose);
         if (error) reject(classifySftpError(error, `${what} ${path}`, { path, bank: this.bankCode }));
         else resolve(value as T);
       };
-      this.waiting.add(onClose);
+      this.#waiting.add(onClose);
       try {
         start((error, value) => finish(error, value));
       } catch (error) {
@@ -213,90 +233,107 @@ export class SftpConnection {
     return this.request('fstat', path, (cb) => this.sftp.fstat(handle, cb));
   }
 
+  /** One WRITE (ssh2 copies `data` into its packet at once; a request over the server's limit it splits). */
   write(handle: Buffer, data: Buffer, position: number, path: string): Promise<void> {
     return this.request('write', path, (cb) =>
       this.sftp.write(handle, data, 0, data.length, position, (e) => cb(e, undefined)),
     );
   }
 
-  /**
-   * Writes for one file: WRITE messages and outgoing packets in reused buffers (direct-writes.ts,
-   * packet-recycling.ts), or ssh2's own `write` where its internals are not as expected. Each write's data may
-   * be reused as soon as `write` returns. `end` when the file is written.
-   */
-  bulkWriter(handle: Buffer, path: string): BulkWriter {
-    const direct = directWriter(this.sftp);
-    if (!direct) {
-      return {
-        write: (data, position) => this.write(handle, data, position, path),
-        end: () => {},
-        stats: () => ({ directWrites: 0, packetsFresh: 0, packetsReused: 0, ciphers: 0 }),
-      };
-    }
-    if (this.bulkWriters++ === 0 || !this.recycler) this.recycler = packetRecycler(this.client, this.socket);
-    const recycler = this.recycler;
-    let ended = false;
-    return {
-      write: (data, position) =>
-        this.request('write', path, (cb) => {
-          // a rekey may have replaced the cipher since the last write
-          recycler.refresh();
-          direct.write(handle, data, position, (error) => cb(error, undefined));
-        }),
-      end: () => {
-        if (ended) return;
-        ended = true;
-        if (--this.bulkWriters === 0) recycler.uninstall();
-      },
-      stats: () => ({
-        directWrites: direct.sent,
-        packetsFresh: recycler.stats.fresh,
-        packetsReused: recycler.stats.reused,
-        ciphers: recycler.stats.ciphers,
-      }),
-    };
-  }
-
-  /**
-   * Runs `send` with the socket corked, so the requests it issues leave in one write: on loopback each socket
-   * write wakes the server on its own, and one per READ request was a visible share of a download's time.
-   */
-  batch(send: () => void): void {
-    this.socket.cork();
-    try {
-      send();
-    } finally {
-      this.socket.uncork();
-    }
-  }
-
-  /** Reads up to `length` bytes at `position`; 0 bytes at end of file. */
-  read(handle: Buffer, length: number, position: number, path: string): Promise<Buffer> {
-    return this.readInto(handle, Buffer.allocUnsafe(length), position, path);
-  }
-
-  /** Reads up to `target.length` bytes at `position` into `target`; the filled part (empty at end of file). */
-  readInto(handle: Buffer, target: Buffer, position: number, path: string): Promise<Buffer> {
-    const buffer = target;
-    return this.request<Buffer>('read', path, (cb) =>
-      this.sftp.read(handle, buffer, 0, buffer.length, position, (error, bytesRead) => {
-        // ssh2 reports end of file as an error with the SFTP EOF status (1)
-        if (error && (error as { code?: unknown }).code === 1) cb(null, buffer.subarray(0, 0));
-        else cb(error, buffer.subarray(0, bytesRead ?? 0));
+  /** Reads up to `length` bytes at `position` into `buffer` at `offset`; how many arrived (0 at end of file). */
+  read(handle: Buffer, buffer: Buffer, offset: number, length: number, position: number, path: string) {
+    return this.request<number>('read', path, (cb) =>
+      this.sftp.read(handle, buffer, offset, length, position, (error, bytesRead) => {
+        // ssh2 reports end of file as an error with the SFTP EOF status
+        if (error && (error as { code?: unknown }).code === FX_EOF) cb(null, 0);
+        else cb(error, bytesRead ?? 0);
       }),
     );
   }
 
-  readdir(path: string): Promise<FileEntryWithStats[]> {
-    return this.request('readdir', path, (cb) => this.sftp.readdir(path, cb));
+  /**
+   * A directory listing read one server reply at a time, refused with `listing_too_large` as soon as it passes
+   * `limits` (a directory of 100,000 names must not take the process's memory or a minute of the event loop).
+   */
+  async readdir(path: string, limits: ListingLimits): Promise<FileEntryWithStats[]> {
+    const handle = await this.request<Buffer>('opendir', path, (cb) => this.sftp.opendir(path, cb));
+    const entries: FileEntryWithStats[] = [];
+    let bytes = 0;
+    try {
+      for (;;) {
+        const batch = await this.request<FileEntryWithStats[] | undefined>('readdir', path, (cb) =>
+          this.sftp.readdir(handle, (error, list) => {
+            if (error && (error as { code?: unknown }).code === FX_EOF) cb(null, undefined);
+            else cb(error, list);
+          }),
+        );
+        if (!batch) break;
+        for (const entry of batch) {
+          bytes += Buffer.byteLength(entry.filename) + Buffer.byteLength(entry.longname ?? '') + 32;
+          entries.push(entry);
+        }
+        if (entries.length > limits.maxEntries || bytes > limits.maxBytes) {
+          throw sftpError(
+            'listing_too_large',
+            `bank ${this.bankCode}: listing of ${path} passed ${entries.length > limits.maxEntries ? `${limits.maxEntries} entries` : `${limits.maxBytes} bytes`} ` +
+              `(sftp.max_listing_entries / max_listing_bytes); not read further: clear the directory at the bank or raise the limit`,
+            { bank: this.bankCode, path, entriesSoFar: entries.length, bytesSoFar: bytes, ...limits },
+          );
+        }
+      }
+    } finally {
+      if (!this.broken) await this.closeHandle(handle, path).catch(() => {});
+    }
+    return entries;
   }
 
-  /** Rename; uses posix-rename@openssh.com where the server offers it (atomic on the server's filesystem). */
+  /**
+   * Rename; posix-rename@openssh.com where the server offers it (atomic on the server's filesystem, and it
+   * replaces nothing the caller did not check). ssh2 refuses an extension the server did not announce before
+   * sending anything, which is how the fallback is chosen.
+   */
   rename(from: string, to: string): Promise<void> {
-    if (this.hasExtension('posix-rename@openssh.com')) {
-      return this.request('rename', from, (cb) => this.sftp.ext_openssh_rename(from, to, (e) => cb(e, undefined)));
+    return this.request('rename', from, (cb) => {
+      if (this.#posixRename !== false) {
+        try {
+          this.sftp.ext_openssh_rename(from, to, (e) => cb(e, undefined));
+          this.#posixRename = true;
+          return;
+        } catch (error) {
+          if (!UNSUPPORTED_EXTENSION.test((error as Error).message)) throw error;
+          this.#posixRename = false;
+        }
+      }
+      this.sftp.rename(from, to, (e) => cb(e, undefined));
+    });
+  }
+
+  /**
+   * Which of the extensions we use or report the server supports, asked with requests that change nothing
+   * (a rename and a hard link of a name that does not exist, statvfs of `.`): the connection test's report.
+   */
+  async probeExtensions(): Promise<string[]> {
+    const missing = `/.banking-sftp-probe-${process.pid}-${Date.now()}`;
+    const probes: Array<[string, (cb: (error?: Error | null) => void) => void]> = [
+      ['posix-rename@openssh.com', (cb) => this.sftp.ext_openssh_rename(missing, `${missing}-b`, cb)],
+      ['hardlink@openssh.com', (cb) => this.sftp.ext_openssh_hardlink(missing, `${missing}-b`, cb)],
+      ['statvfs@openssh.com', (cb) => this.sftp.ext_openssh_statvfs('.', (e) => cb(e))],
+    ];
+    const supported: string[] = [];
+    for (const [name, probe] of probes) {
+      let announced = true;
+      await this.request<void>('probe', name, (cb) => {
+        try {
+          probe(() => cb(null, undefined));
+        } catch (error) {
+          if (!UNSUPPORTED_EXTENSION.test((error as Error).message)) throw error;
+          announced = false;
+          cb(null, undefined);
+        }
+      });
+      if (announced) supported.push(name);
     }
-    return this.request('rename', from, (cb) => this.sftp.rename(from, to, (e) => cb(e, undefined)));
+    return supported.sort();
   }
 
   unlink(path: string): Promise<void> {
@@ -344,10 +381,9 @@ function algorithmsFor(bank: SftpBank, preferCiphers: string[] | undefined): Con
   return algorithms as ConnectConfig['algorithms'];
 }
 
-function openSocket(host: string, port: number, timeoutMs: number, what: string, reads: RingReads): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, what: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, onread: reads.onread });
-    reads.attach(socket);
+    const socket = netConnect({ host, port });
     liveSockets++;
     socket.once('close', () => {
       liveSockets--;
@@ -365,6 +401,69 @@ function openSocket(host: string, port: number, timeoutMs: number, what: string,
       clearTimeout(timer);
       socket.destroy();
       reject(classifySftpError(error, what));
+    });
+  });
+}
+
+/**
+ * The software version of the server's identification line (RFC 4253 4.2: `SSH-2.0-<software> <comments>`),
+ * read from the socket beside ssh2 (which keeps its copy private). Stops looking after the first 8 KB.
+ */
+function watchServerSoftware(socket: Socket): () => string {
+  let seen = '';
+  let software = '';
+  const onData = (data: Buffer) => {
+    seen += data.toString('latin1', 0, Math.min(data.length, 8192));
+    for (let newline = seen.indexOf('\n'); newline >= 0; newline = seen.indexOf('\n')) {
+      const line = seen.slice(0, newline).replace(/\r$/, '');
+      seen = seen.slice(newline + 1);
+      const ident = /^SSH-[^-]+-(\S+)/.exec(line);
+      if (ident) {
+        software = ident[1]!;
+        socket.off('data', onData);
+        return;
+      }
+    }
+    if (seen.length > 8192) socket.off('data', onData);
+  };
+  socket.on('data', onData);
+  return () => software;
+}
+
+/** Why the server's channel parameters are refused, or undefined when they are usable. */
+function hostileChannelReason(channel: ChannelParameters): string | undefined {
+  if (!Number.isInteger(channel.maxPacket) || channel.maxPacket < MIN_CHANNEL_PACKET) {
+    return `maximum packet size ${channel.maxPacket} bytes (at least ${MIN_CHANNEL_PACKET} needed)`;
+  }
+  if (!Number.isInteger(channel.window) || channel.window < MIN_CHANNEL_WINDOW) {
+    return `initial window ${channel.window} bytes (at least ${MIN_CHANNEL_WINDOW} needed)`;
+  }
+  return undefined;
+}
+
+/** `Channel.outgoing` is declared (as unknown) by ssh2's types: what the server announced for that channel. */
+function channelParameters(channel: Pick<Channel, 'outgoing'>): ChannelParameters {
+  const outgoing = (channel.outgoing ?? {}) as { packetSize?: unknown; window?: unknown };
+  return { maxPacket: Number(outgoing.packetSize), window: Number(outgoing.window) };
+}
+
+/**
+ * Opens the sftp subsystem on a channel of its own and reads the channel parameters the server announced: ssh2
+ * sends the SFTP INIT as soon as its own SFTP channel opens, before anything could look at it. The probe channel
+ * stays open, unused, until the connection closes: a server may take the close of an SFTP session that never
+ * sent INIT as a failure of the whole connection (asyncssh 2.10 does), and an idle session costs it nothing.
+ */
+function probeChannel(client: Client, what: string, timeoutMs: number): Promise<ChannelParameters> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(sftpError('timeout', `${what}: no channel within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    client.subsys('sftp', (error, channel) => {
+      clearTimeout(timer);
+      if (error) return reject(classifySftpError(error, `${what}: SFTP subsystem`));
+      channel.on('error', () => {});
+      resolve(channelParameters(channel));
     });
   });
 }
@@ -388,10 +487,9 @@ export async function openSftpConnection(
   const what = `bank ${bank.bank_code} (${bank.sftp_host}:${bank.sftp_port})`;
   const policy: HostKeyPolicy = hostKeyPolicy(bank, { extraPins: options.extraPins ?? [] });
   const auth = await credentials(bank, options.getSecret);
-  const reads = ringReads();
-  const socket = await openSocket(bank.sftp_host, bank.sftp_port, timeouts.connectMs, what, reads);
+  const socket = await openSocket(bank.sftp_host, bank.sftp_port, timeouts.connectMs, what);
+  const serverSoftware = watchServerSoftware(socket);
   const client = new ssh2.Client();
-  let banner = '';
   let negotiated: NegotiatedAlgorithms | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
@@ -447,7 +545,16 @@ export async function openSftpConnection(
         );
       }
     });
-    banner = (client as unknown as { _remoteVer?: string })._remoteVer ?? '';
+    const channel = await probeChannel(client, what, timeouts.operationMs);
+    const hostile = hostileChannelReason(channel);
+    if (hostile) {
+      throw sftpError(
+        'hostile_peer',
+        `${what}: the server announced a channel ${hostile}; refused before any transfer, since ssh2 cannot send ` +
+          'through it (ask the bank to fix the server)',
+        { bank: bank.bank_code, ...channel },
+      );
+    }
     const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(sftpError('timeout', `${what}: SFTP subsystem did not start within ${timeouts.operationMs} ms`)),
@@ -459,26 +566,22 @@ export async function openSftpConnection(
         else resolve(channel);
       });
     });
-    // views of reused read buffers are safe only while SFTP replies reach ssh2 split as direct-data.ts does it
-    if (installDirectReadReplies(sftp)) reads.enable(client);
     client.removeAllListeners('close');
     client.removeAllListeners('error');
     // errors after the handshake surface through `broken` and the failing request
     client.on('error', () => {});
-    const extensions = { ...(sftp as unknown as { _extensions: Record<string, string> })._extensions };
     return new SftpConnection(
       bank.bank_code,
       client,
       socket,
       sftp,
       {
-        serverBanner: banner,
+        serverBanner: serverSoftware(),
         algorithms: negotiated ?? { kex: '', serverHostKey: '', cipher: '', mac: '', compress: '' },
         hostKeyFingerprint: observe.hostKeyFingerprint ?? '',
-        extensions,
+        channel,
       },
       timeouts.operationMs,
-      reads.stats,
     );
   } catch (error) {
     client.removeAllListeners('close');

@@ -4,12 +4,14 @@
  * - `connection_refused`, `connection_lost`, `handshake_failed`, `no_such_path`, `size_mismatch`, `sftp_failure`,
  *   `pool_closed` -> backoff;
  * - `auth_failed`, `host_key_mismatch`, `host_key_not_pinned`, `credentials_unavailable`, `permission_denied`,
- *   `remote_conflict`, `untrusted_name`, `too_large` -> critical.
+ *   `remote_conflict`, `untrusted_name`, `too_large`, `listing_too_large`, `hostile_peer` -> critical.
  *
  * Choices beyond the table: `permission_denied` is critical because the same request gets the same answer until
  * someone fixes the account or path at the bank, and repeating it can trip the bank's lockout. `no_such_path`
  * is backoff: banks move files away while we work on them (a listed file picked up before download, a directory
  * recreated during maintenance); a configuration mistake still ends in the durable queue after max attempts.
+ * `listing_too_large` and `hostile_peer` are critical for the same reason: the next poll or connection meets the
+ * same directory or the same server until someone at the bank acts; only that bank stops (docs/sftp.md).
  *
  * @example
  *   throw sftpError('remote_conflict', 'PAY_20261125_0001.txt exists with different content', { remotePath });
@@ -33,6 +35,8 @@ export const SFTP_ERROR_CLASSES = {
   remote_conflict: 'critical',
   untrusted_name: 'critical',
   too_large: 'critical',
+  listing_too_large: 'critical',
+  hostile_peer: 'critical',
 } as const satisfies Record<string, RetryClass>;
 
 export type SftpErrorCode = keyof typeof SFTP_ERROR_CLASSES;

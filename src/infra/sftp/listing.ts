@@ -2,14 +2,15 @@
  * Listing a bank directory: regular files whose name matches the pattern, every untrusted name reported (not
  * thrown: one bad name must not hide the good files), and the stability rule: a file counts only when its size
  * and mtime are unchanged across two listings `intervalMs` apart (operations.md: 5 s). The wait is injectable
- * so tests need not sleep.
+ * so tests need not sleep. A listing is bounded (`limits`, config `sftp.max_listing_entries` / `max_listing_bytes`):
+ * past the bound it fails with `listing_too_large` instead of reading on, and the poll of that bank fails.
  *
  * @example
  *   const { stable, pending, rejected } = await listStable(conn, bank.download_path,
  *     { pattern: bank.reconciliation_file_pattern, date: '2026-11-25', intervalMs: 5000 });
  */
 import { posix } from 'node:path';
-import type { SftpConnection } from './connection.ts';
+import type { ListingLimits, SftpConnection } from './connection.ts';
 import { patternRegExp, untrustedNameReason } from './remote-names.ts';
 
 export interface RemoteFile {
@@ -34,10 +35,13 @@ export interface ListOptions {
   pattern?: string;
   /** Value date for `{YYYYMMDD}` (YYYY-MM-DD); absent: any 8 digits. */
   date?: string;
+  limits?: ListingLimits;
 }
 
+export const DEFAULT_LISTING_LIMITS: ListingLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 };
+
 export async function listRemote(conn: SftpConnection, dir: string, options: ListOptions = {}): Promise<Listing> {
-  const entries = await conn.readdir(dir);
+  const entries = await conn.readdir(dir, options.limits ?? DEFAULT_LISTING_LIMITS);
   const matcher = options.pattern ? patternRegExp(options.pattern, { date: options.date }) : undefined;
   const files: RemoteFile[] = [];
   const rejected: RejectedName[] = [];

@@ -75,7 +75,7 @@ export async function testConnection(
     report.algorithms = conn.info.algorithms;
     report.hostKey.fingerprint = conn.info.hostKeyFingerprint;
     report.hostKey.matchesPin = observed.hostKeyMatched;
-    report.sftpExtensions = Object.keys(conn.info.extensions).sort();
+    report.sftpExtensions = await conn.probeExtensions();
     const t0 = performance.now();
     await conn.realpath('.');
     report.roundTripMs = Math.round((performance.now() - t0) * 10) / 10;

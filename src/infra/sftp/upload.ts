@@ -2,7 +2,8 @@
  * Atomic, idempotent upload (operations.md, file-transfer rules):
  * 1. the final name already there with the same size and SHA-256 -> `already_done`, nothing written; same name,
  *    different content -> critical `remote_conflict`, never overwritten;
- * 2. write `.<name>.part` (pipelined WRITE requests only when the bank allows parallel writes);
+ * 2. write `.<name>.part` with up to `maxOutstanding` WRITE requests in flight (bank `max_outstanding_requests`;
+ *    1, or `parallel_writes: false`, for a server that mishandles writes arriving ahead of earlier ones);
  * 3. check the remote size of the temp file (`size_mismatch`, backoff, on a difference);
  * 4. check the final name once more (narrows the race with another writer), then rename, with
  *    posix-rename@openssh.com where offered. If the rename fails because the final name appeared meanwhile,
@@ -11,15 +12,14 @@
  * which the next attempt truncates and rewrites.
  *
  * @example
- *   const r = await uploadFile(conn, { remoteDir: bank.upload_path, remoteName, source: { path: file },
- *     parallel: bank.parallel_writes });
+ *   const r = await uploadFile(conn, { remoteDir: bank.upload_path, remoteName, source: { bytes },
+ *     maxOutstanding: bank.max_outstanding_requests });
  *   r.status; // 'uploaded' | 'already_done'
  */
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { type ByteSource, sourceChunks, sourceSha256, sourceSize } from './byte-source.ts';
+import { type ByteSource, sourceBuffer, sourceSha256 } from './byte-source.ts';
 import type { SftpConnection } from './connection.ts';
-import { DEFAULT_CHUNK, DEFAULT_CONCURRENCY, readRemote, type TransferTuning } from './download.ts';
+import { DEFAULT_CHUNK, DEFAULT_MAX_OUTSTANDING, readRemote, type TransferTuning } from './download.ts';
 import { sftpError } from './errors.ts';
 import { untrustedNameReason } from './remote-names.ts';
 
@@ -27,8 +27,6 @@ export interface UploadRequest extends TransferTuning {
   remoteDir: string;
   remoteName: string;
   source: ByteSource;
-  /** `bank.parallel_writes`: several WRITE requests in flight. Off: one at a time. */
-  parallel?: boolean;
   /** Test seam: runs after the temp file is written and checked, just before the rename. */
   beforeRename?: () => Promise<void>;
 }
@@ -48,42 +46,33 @@ export function tempNameFor(name: string): string {
   return `.${name}.part`;
 }
 
-/** Writes the chunks at increasing offsets with up to `concurrency` WRITE requests in flight. */
-export async function writePipelined(
+/** Writes `data` from offset 0 in `chunkSize` requests, up to `maxOutstanding` of them in flight. */
+async function writePipelined(
   conn: SftpConnection,
   handle: Buffer,
   path: string,
-  chunks: AsyncIterable<Buffer>,
-  concurrency: number,
-  onChunk: (chunk: Buffer) => void,
+  data: Buffer,
+  chunkSize: number,
+  maxOutstanding: number,
 ): Promise<number> {
   const inFlight = new Set<Promise<void>>();
-  let position = 0;
-  let failure: unknown;
-  const writer = conn.bulkWriter(handle, path);
-  try {
-    for await (const chunk of chunks) {
-      if (failure) break;
-      onChunk(chunk);
-      const write: Promise<void> = writer.write(chunk, position).then(
-        () => {
-          inFlight.delete(write);
-        },
-        (error) => {
-          inFlight.delete(write);
-          failure ??= error;
-        },
-      );
-      inFlight.add(write);
-      position += chunk.length;
-      if (inFlight.size >= concurrency) await Promise.race(inFlight);
-    }
-    await Promise.all(inFlight);
-  } finally {
-    writer.end();
+  let failure: { error: unknown } | undefined;
+  for (let position = 0; position < data.length && !failure; position += chunkSize) {
+    const write: Promise<void> = conn.write(handle, data.subarray(position, position + chunkSize), position, path).then(
+      () => {
+        inFlight.delete(write);
+      },
+      (error) => {
+        inFlight.delete(write);
+        failure ??= { error };
+      },
+    );
+    inFlight.add(write);
+    if (inFlight.size >= maxOutstanding) await Promise.race(inFlight);
   }
-  if (failure) throw failure;
-  return position;
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  return data.length;
 }
 
 /** Compares an existing remote file with ours: identical by SHA-256 (or by size where it cannot be read). */
@@ -91,17 +80,18 @@ async function sameContent(
   conn: SftpConnection,
   remotePath: string,
   remoteSize: number,
-  local: { size: number; sha256: () => Promise<string> },
+  tuning: TransferTuning,
+  local: { size: number; sha256: () => string },
 ): Promise<'sha256' | 'size' | false> {
   if (remoteSize !== local.size) return false;
   let remoteSha: string;
   try {
-    remoteSha = (await readRemote(conn, remotePath, () => {}, {}, { recycle: true })).sha256;
+    remoteSha = (await readRemote(conn, remotePath, () => {}, tuning)).sha256;
   } catch (error) {
     if ((error as { code?: string }).code === 'permission_denied') return 'size';
     throw error;
   }
-  return remoteSha === (await local.sha256()) ? 'sha256' : false;
+  return remoteSha === local.sha256() ? 'sha256' : false;
 }
 
 export async function uploadFile(conn: SftpConnection, request: UploadRequest): Promise<UploadResult> {
@@ -114,14 +104,15 @@ export async function uploadFile(conn: SftpConnection, request: UploadRequest): 
   }
   const finalPath = posix.join(request.remoteDir, request.remoteName);
   const tempPath = posix.join(request.remoteDir, tempNameFor(request.remoteName));
-  const size = await sourceSize(request.source);
-  let localSha: Promise<string> | undefined;
+  const data = sourceBuffer(request.source);
+  const size = data.length;
+  let localSha: string | undefined;
   const local = { size, sha256: () => (localSha ??= sourceSha256(request.source)) };
 
   const existing = async (): Promise<UploadResult | undefined> => {
     const stats = await conn.statIfExists(finalPath);
     if (!stats) return undefined;
-    const same = await sameContent(conn, finalPath, stats.size, local);
+    const same = await sameContent(conn, finalPath, stats.size, request, local);
     if (!same) {
       throw sftpError(
         'remote_conflict',
@@ -134,7 +125,7 @@ export async function uploadFile(conn: SftpConnection, request: UploadRequest): 
       status: 'already_done',
       remotePath: finalPath,
       bytes: size,
-      sha256: await local.sha256(),
+      sha256: local.sha256(),
       verifiedBy: same,
       durationMs: performance.now() - started,
     };
@@ -143,21 +134,15 @@ export async function uploadFile(conn: SftpConnection, request: UploadRequest): 
   const before = await existing();
   if (before) return before;
 
-  const parallel = request.parallel ?? false;
-  const chunkSize = Math.min(request.chunkSize ?? DEFAULT_CHUNK, conn.maxWriteLength);
-  const concurrency = parallel ? (request.concurrency ?? DEFAULT_CONCURRENCY) : 1;
-  const hash = createHash('sha256');
+  const maxOutstanding = request.maxOutstanding ?? DEFAULT_MAX_OUTSTANDING;
   const handle = await conn.open(tempPath, 'w');
   let written: number;
   try {
-    written = await writePipelined(conn, handle, tempPath, sourceChunks(request.source, chunkSize), concurrency, (c) =>
-      hash.update(c),
-    );
+    written = await writePipelined(conn, handle, tempPath, data, request.chunkSize ?? DEFAULT_CHUNK, maxOutstanding);
   } finally {
     if (!conn.broken) await conn.closeHandle(handle, tempPath).catch(() => {});
   }
-  const sha256 = hash.digest('hex');
-  localSha ??= Promise.resolve(sha256);
+  const sha256 = local.sha256();
 
   const remoteSize = (await conn.stat(tempPath)).size;
   if (remoteSize !== size || written !== size) {
