@@ -22,7 +22,8 @@ export const LEGACY_ALGORITHMS = {
   hmac: ['hmac-sha1'],
 };
 
-export async function startLegacySshd(): Promise<SshdHandle> {
+/** `hostKeyOnly`: modern kex, ciphers and MACs, and only the SHA-1 `ssh-rsa` host key algorithm. */
+export async function startLegacySshd(options: { hostKeyOnly?: boolean } = {}): Promise<SshdHandle> {
   const keys = mkdtempSync(join(tmpdir(), 'legacy-sshd-key-'));
   const hostKey = join(keys, 'host_rsa');
   execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', hostKey]);
@@ -30,9 +31,9 @@ export async function startLegacySshd(): Promise<SshdHandle> {
     extraConfig: [
       `HostKey ${hostKey}`,
       'HostKeyAlgorithms ssh-rsa',
-      'KexAlgorithms diffie-hellman-group14-sha1',
-      'Ciphers aes128-cbc,aes256-cbc',
-      'MACs hmac-sha1',
+      ...(options.hostKeyOnly
+        ? []
+        : ['KexAlgorithms diffie-hellman-group14-sha1', 'Ciphers aes128-cbc,aes256-cbc', 'MACs hmac-sha1']),
     ],
   });
   const fingerprint = hostKeyFingerprint(`${hostKey}.pub`);

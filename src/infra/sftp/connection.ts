@@ -48,7 +48,18 @@ export interface ConnectOptions {
   extraPins?: string[];
   /** Ciphers put first in our offer (the benchmark uses it to compare like with like). */
   preferCiphers?: string[];
+  /**
+   * Record what the server offers in its KEXINIT (`HandshakeObservation.serverOffer`), so a refused handshake can
+   * say what the server wanted: the connection test sets it; pooled connections do not pay for ssh2's debug log.
+   */
+  observeOffer?: boolean;
 }
+
+/**
+ * SHA-1 `ssh-rsa` host key signatures are refused unless the bank's `algorithms.serverHostKey` lists `ssh-rsa`
+ * (as OpenSSH's client does since 8.8); RSA host keys still work through rsa-sha2-256/512.
+ */
+export const SHA1_HOST_KEY_ALGORITHMS = ['ssh-rsa'];
 
 export interface NegotiatedAlgorithms {
   kex: string;
@@ -84,6 +95,8 @@ export class SftpConnection {
   /** Outgoing packets in reused buffers while any bulk writer is open (one at a time: it wraps the cipher). */
   private recycler: PacketRecycler | undefined;
   private bulkWriters = 0;
+  /** The first error ssh2 reported on the connection: the cause of every request it makes fail. */
+  private fatal: Error | undefined;
 
   constructor(
     readonly bankCode: string,
@@ -112,7 +125,10 @@ export class SftpConnection {
     };
     client.on('close', markBroken);
     client.on('end', markBroken);
-    client.on('error', markBroken);
+    client.on('error', (error: Error) => {
+      this.fatal ??= error;
+      markBroken();
+    });
     sftp.on('close', markBroken);
     sftp.on('error', markBroken);
   }
@@ -175,8 +191,21 @@ export class SftpConnection {
         settled = true;
         clearTimeout(timer);
         this.waiting.delete(onClose);
-        if (error) reject(classifySftpError(error, `${what} ${path}`, { path, bank: this.bankCode }));
-        else resolve(value as T);
+        if (!error) {
+          resolve(value as T);
+          return;
+        }
+        // A request failed by the connection going down ("No response from server") says nothing of why: the
+        // connection's own error (a protocol error, a reset) is the cause, and ssh2 may report it a tick later.
+        const classify = () => {
+          const failed = classifySftpError(error, `${what} ${path}`, { path, bank: this.bankCode });
+          if (this.fatal && failed.code === 'connection_lost') {
+            return classifySftpError(this.fatal, `${what} ${path}: connection lost`, { path, bank: this.bankCode });
+          }
+          return failed;
+        };
+        if (this.fatal || !this.broken) reject(classify());
+        else setImmediate(() => reject(classify()));
       };
       this.waiting.add(onClose);
       try {
@@ -334,11 +363,16 @@ function algorithmsFor(bank: SftpBank, preferCiphers: string[] | undefined): Con
     append || prepend ? { append: append ?? [], prepend: prepend ?? [], remove: [] } : undefined;
   const algorithms: Record<string, unknown> = {};
   const kex = list(extra.kex);
-  const serverHostKey = list(extra.serverHostKey);
+  const sha1HostKeys = SHA1_HOST_KEY_ALGORITHMS.filter((a) => !extra.serverHostKey?.includes(a));
+  const serverHostKey = {
+    append: extra.serverHostKey ?? [],
+    prepend: [],
+    remove: sha1HostKeys,
+  };
   const cipher = list(extra.cipher, preferCiphers);
   const hmac = list(extra.hmac);
   if (kex) algorithms.kex = kex;
-  if (serverHostKey) algorithms.serverHostKey = serverHostKey;
+  algorithms.serverHostKey = serverHostKey;
   if (cipher) algorithms.cipher = cipher;
   if (hmac) algorithms.hmac = hmac;
   return algorithms as ConnectConfig['algorithms'];
@@ -373,7 +407,18 @@ export interface HandshakeObservation {
   /** The server's host key fingerprint, known even when the connection was refused for a mismatch. */
   hostKeyFingerprint?: string;
   hostKeyMatched?: boolean;
+  /** With `observeOffer`: the server's KEXINIT lists (`kex`, `hostKey`, `cipher`, `mac`), comma-separated. */
+  serverOffer?: Record<string, string>;
 }
+
+// ssh2's debug lines carrying the server's KEXINIT lists
+const OFFER_LINE = /^Handshake: \(remote\) (KEX method|Host key format|C->S cipher|C->S MAC): (.*)$/;
+const OFFER_KEYS: Record<string, string> = {
+  'KEX method': 'kex',
+  'Host key format': 'hostKey',
+  'C->S cipher': 'cipher',
+  'C->S MAC': 'mac',
+};
 
 /**
  * Connects, verifies the host key against the pins, authenticates and opens the SFTP subsystem. Resolves only
@@ -407,7 +452,9 @@ export async function openSftpConnection(
             ),
           );
         } else {
-          reject(classifySftpError(error, what, { bank: bank.bank_code }));
+          const offer = observe.serverOffer;
+          const offered = offer ? ` (server offers host keys: ${offer.hostKey}; kex: ${offer.kex})` : '';
+          reject(classifySftpError(error, `${what}${offered}`, { bank: bank.bank_code }));
         }
       });
       client.once('close', () => reject(sftpError('connection_lost', `${what}: connection closed during handshake`)));
@@ -429,6 +476,16 @@ export async function openSftpConnection(
           keepaliveInterval: timeouts.keepaliveMs,
           keepaliveCountMax: 3,
           algorithms: algorithmsFor(bank, options.preferCiphers),
+          ...(options.observeOffer
+            ? {
+                debug: (line: string) => {
+                  const match = OFFER_LINE.exec(line);
+                  if (match?.[1] && match[2] !== undefined) {
+                    observe.serverOffer = { ...observe.serverOffer, [OFFER_KEYS[match[1]] ?? match[1]]: match[2] };
+                  }
+                },
+              }
+            : {}),
           hostVerifier: (key: Buffer) => {
             observe.hostKeyFingerprint = fingerprintOf(key);
             observe.hostKeyMatched = matchesPin(policy, observe.hostKeyFingerprint);
