@@ -452,8 +452,13 @@ export async function openSftpConnection(
             ),
           );
         } else {
-          const offer = observe.serverOffer;
-          const offered = offer ? ` (server offers host keys: ${offer.hostKey}; kex: ${offer.kex})` : '';
+          const offer = observe.serverOffer ?? {};
+          const parts = [
+            offer.hostKey && `host keys: ${offer.hostKey}`,
+            offer.kex && `kex: ${offer.kex}`,
+            offer.cipher && `ciphers: ${offer.cipher}`,
+          ].filter(Boolean);
+          const offered = parts.length > 0 ? ` (server offers ${parts.join('; ')})` : '';
           reject(classifySftpError(error, `${what}${offered}`, { bank: bank.bank_code }));
         }
       });
@@ -481,7 +486,12 @@ export async function openSftpConnection(
                 debug: (line: string) => {
                   const match = OFFER_LINE.exec(line);
                   if (match?.[1] && match[2] !== undefined) {
-                    observe.serverOffer = { ...observe.serverOffer, [OFFER_KEYS[match[1]] ?? match[1]]: match[2] };
+                    // kex-strict-*, ext-info-* are protocol markers, not algorithms anyone configures
+                    const listed = match[2].split(',').filter((a) => !/^(kex-strict-|ext-info-)/.test(a));
+                    observe.serverOffer = {
+                      ...observe.serverOffer,
+                      [OFFER_KEYS[match[1]] ?? match[1]]: listed.join(','),
+                    };
                   }
                 },
               }
