@@ -124,6 +124,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     },
   });
   const getSecret = async (name: string) => (await secrets.get(name)).value;
+  const getFreshSecret = async (name: string) => (await (secrets.getFresh ?? secrets.get).call(secrets, name)).value;
   const pgp = createBankCrypto({
     secrets,
     logger,
@@ -151,7 +152,10 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     stopSteps.unshift(() => sandbox!.stop());
     logger.info({ banks: [...sandbox.banks.keys()] }, 'sandbox banks listening on 127.0.0.1');
   }
-  const sftp = createSftpTransport(config, getSecret, options.stabilityWait ? { wait: options.stabilityWait } : {});
+  const sftp = createSftpTransport(config, getSecret, {
+    getFreshSecret,
+    ...(options.stabilityWait ? { wait: options.stabilityWait } : {}),
+  });
   const transport = options.telemetry ? observeTransport(sftp, options.telemetry) : sftp;
   stopSteps.unshift(() => sftp.end());
   const lastPolls = new Map<string, Date>();

@@ -43,6 +43,11 @@ export type SftpBank = Pick<
 
 export interface ConnectOptions {
   getSecret: GetSecret;
+  /**
+   * The secret store read past its cache: the pool uses it once when the server refuses authentication, so a
+   * password or key rotated since it was cached is picked up before the bank goes to manual intervention.
+   */
+  getFreshSecret?: GetSecret;
   timeouts?: Partial<SftpTimeouts>;
   /** Pins added to the bank's own, e.g. `sandboxHostKeyPins(bank, dir)` for a sandbox bank. */
   extraPins?: string[];

@@ -22,6 +22,8 @@ export function createSftpTransport(
     wait?: (ms: number) => Promise<void>;
     /** Downloads are held in memory: stop past this many bytes (default MAX_RECONCILIATION_FILE_BYTES). */
     maxDownloadBytes?: number;
+    /** The secret store read past its cache, used once after an authentication refusal. */
+    getFreshSecret?: (name: string) => Promise<string>;
   } = {},
 ): SftpTransport {
   const clients = new Map<string, BankSftp>();
@@ -30,6 +32,7 @@ export function createSftpTransport(
     if (!client) {
       client = createBankSftp(bank, {
         getSecret,
+        ...(options.getFreshSecret ? { getFreshSecret: options.getFreshSecret } : {}),
         settings: config.sftp,
         extraPins: bank.sandbox ? sandboxHostKeyPins(bank, config.sandbox.dir) : [],
       });
