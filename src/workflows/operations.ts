@@ -25,6 +25,7 @@ import { createLeadership } from '../infra/db/repositories/leadership.ts';
 import { createNotifier, type Notifier } from '../infra/mail/notifier.ts';
 import { createBankCrypto, type PgpBankCrypto } from '../infra/pgp/index.ts';
 import { createSecretStore, type SecretStore } from '../infra/secrets/index.ts';
+import { acceptsAnyHostKey } from '../infra/sftp/host-key.ts';
 import { type Sandbox, startSandbox } from '../infra/sftp/sandbox/index.ts';
 import type { Telemetry } from '../infra/telemetry/metrics.ts';
 import { withSpan } from '../infra/telemetry/tracing.ts';
@@ -151,6 +152,12 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     });
     stopSteps.unshift(() => sandbox!.stop());
     logger.info({ banks: [...sandbox.banks.keys()] }, 'sandbox banks listening on 127.0.0.1');
+  }
+  for (const bank of activeBanks.filter(acceptsAnyHostKey)) {
+    logger.warn(
+      { bank: bank.bank_code, host: bank.sftp_host },
+      'insecure_accept_any_host_key outside the sandbox: this bank accepts any SFTP host key; pin host_key_sha256',
+    );
   }
   const sftp = createSftpTransport(config, getSecret, {
     getFreshSecret,

@@ -1260,7 +1260,8 @@ export interface components {
      *           "manual_intervention": null,
      *           "last_success_at": "2026-11-26T06:00:41.000+08:00",
      *           "cutoff_time": "15:30",
-     *           "next_payment_run_at": "2026-11-27T06:00:00.000+08:00"
+     *           "next_payment_run_at": "2026-11-27T06:00:00.000+08:00",
+     *           "insecure_host_key": false
      *         }
      *       ],
      *       "next_ticks": [
@@ -1353,6 +1354,8 @@ export interface components {
        * @example 2026-11-26T06:00:12.000+08:00
        */
       next_payment_run_at: string | null;
+      /** @description true: the bank accepts any SFTP host key (insecure_accept_any_host_key without a pin, outside the sandbox); a man in the middle would not be noticed */
+      insecure_host_key: boolean;
     };
     /**
      * @example {
