@@ -540,6 +540,14 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
         uploadPathWritable: r.uploadPath?.writable ?? false,
         error: r.error?.message ?? null,
         errorClass: r.error ? `${r.error.code}:${r.error.retryClass}` : null,
+        uploadProbe: r.probe.map((p) => ({
+          step: p.step,
+          ok: p.ok,
+          ms: p.ms,
+          detail: p.detail ?? null,
+          error: p.error ?? null,
+        })),
+        serverOffer: r.serverOffer ?? null,
       };
     },
     async triggerPaymentRun({ bankCodes, valueDate, actor }) {

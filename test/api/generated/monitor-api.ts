@@ -1858,7 +1858,45 @@ export interface components {
      *       "latency_ms": 84,
      *       "upload_path_writable": true,
      *       "error": null,
-     *       "error_class": null
+     *       "error_class": null,
+     *       "upload_probe": [
+     *         {
+     *           "step": "list",
+     *           "ok": true,
+     *           "ms": 41,
+     *           "detail": "listed 3 entries",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "write",
+     *           "ok": true,
+     *           "ms": 45,
+     *           "detail": "wrote /incoming/payments/.connection-test-1a2b.part",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "stat",
+     *           "ok": true,
+     *           "ms": 40,
+     *           "detail": "16 bytes",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "rename",
+     *           "ok": true,
+     *           "ms": 42,
+     *           "detail": "renamed to /incoming/payments/.connection-test-1a2b.done",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "remove",
+     *           "ok": true,
+     *           "ms": 40,
+     *           "detail": "removed /incoming/payments/.connection-test-1a2b.done",
+     *           "error": null
+     *         }
+     *       ],
+     *       "server_offer": null
      *     }
      */
     TestConnectionReport: {
@@ -1879,6 +1917,18 @@ export interface components {
       upload_path_writable: boolean;
       error: string | null;
       error_class: string | null;
+      /** @description What an upload does, step by step: list, write, stat (may be refused), rename, remove */
+      upload_probe: {
+        step: string;
+        ok: boolean;
+        ms: number;
+        detail: string | null;
+        error: string | null;
+      }[];
+      /** @description The server's kex, hostKey, cipher and mac lists, as far as the handshake got */
+      server_offer: {
+        [key: string]: string;
+      } | null;
     };
     /**
      * @example {
