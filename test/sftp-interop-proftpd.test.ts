@@ -9,11 +9,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../src/infra/config/schema.ts';
 import { createBankSftp } from '../src/infra/sftp/bank-sftp.ts';
 import { openSftpConnection } from '../src/infra/sftp/connection.ts';
 import { isTempNameFor, uploadFile } from '../src/infra/sftp/upload.ts';
+import { createSftpTransport } from '../src/workflows/adapters/sftp-transport.ts';
 import { type ProftpdHandle, proftpdBank, proftpdSecrets, proftpdSkipReason, startProftpd } from './support/proftpd.ts';
 import { failure, INTEROP_SETTINGS, interopSuite, sha } from './support/sftp-interop-suite.ts';
+import { TEST_SFTP_SETTINGS } from './support/test-config.ts';
 
 const skip = proftpdSkipReason();
 if (skip) console.warn(`ProFTPD interop tests skipped: ${skip}`);
@@ -110,6 +113,29 @@ describe.skipIf(skip)('ProFTPD mod_sftp', () => {
         await sftp.end();
       }
       expect(readdirSync(dropbox()).filter((n) => n.includes('0102'))).toEqual([name]);
+    });
+
+    it('the bank health check passes although STAT of the drop box directory itself is refused', async () => {
+      const bank = proftpdBank(ftpd, { upload_path: '/dropbox' });
+      const conn = await openSftpConnection(bank, { getSecret: proftpdSecrets(ftpd) });
+      try {
+        expect(await failure(conn.stat('/dropbox'))).toMatchObject({ code: 'permission_denied' });
+      } finally {
+        await conn.close();
+      }
+      const transport = createSftpTransport(
+        { sftp: { ...TEST_SFTP_SETTINGS, pool_max: 1 }, sandbox: { dir: ftpd.dir } } as unknown as Pick<
+          Config,
+          'sftp' | 'sandbox'
+        >,
+        proftpdSecrets(ftpd),
+      );
+      try {
+        const health = await transport.healthCheck(bank);
+        expect(health.latencyMs).toBeGreaterThan(0);
+      } finally {
+        await transport.end();
+      }
     });
 
     it('the connection test passes there and says STAT is refused', async () => {

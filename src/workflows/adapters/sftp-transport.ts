@@ -81,7 +81,11 @@ export function createSftpTransport(
     async healthCheck(bank) {
       const started = performance.now();
       await sftpFor(bank).pool.use(async (conn) => {
-        await conn.stat(bank.upload_path);
+        await conn.stat(bank.upload_path).catch(async (error: unknown) => {
+          // write-only drop boxes refuse STAT even of the directory: listing it shows it is there and ours
+          if ((error as { code?: string }).code !== 'permission_denied') throw error;
+          await conn.readdir(bank.upload_path);
+        });
       });
       return { latencyMs: performance.now() - started };
     },
