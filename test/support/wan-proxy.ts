@@ -9,7 +9,8 @@
  *   version line, then `uint32 length` + payload; after NEWKEYS, `aes*-gcm@openssh.com` keeps the length in
  *   clear and adds a 16-byte tag) and delivers every packet in its own write and every `splitEvery`-th packet
  *   in two writes. When the stream stops looking like that (another cipher), it falls back to `'bytes'`:
- *   every chunk in up to four pieces of uneven size;
+ *   every chunk in up to four pieces of uneven size, except the version line, delivered whole (it is one segment
+ *   on any network, and ssh2 1.17 loses the middle of one that arrives in three or more reads);
  * - `blackHole()`: stop forwarding and drop what arrives, sockets left open (a link that silently died);
  * - `reset()`: destroy both sides of every connection (RST where Node can send one).
  * It only reads lengths to decide where to cut; it never decrypts or alters a byte.
@@ -159,6 +160,7 @@ export async function startWanProxy(options: WanProxyOptions): Promise<WanProxy>
     let pumping = false;
     let framer: SshFramer | null = new SshFramer();
     let packetNo = 0;
+    let versionSent = false;
 
     const write = (piece: Buffer) =>
       new Promise<void>((resolve) => {
@@ -184,7 +186,14 @@ export async function startWanProxy(options: WanProxyOptions): Promise<WanProxy>
         stats.fellBackToBytes++;
         const rest = framer.takeRest();
         framer = null;
+        versionSent = true;
         return [{ pieces: bytePieces(rest), split: false }];
+      }
+      if (!versionSent) {
+        const newline = data.indexOf(0x0a);
+        if (newline < 0) return [{ pieces: [data], split: false }];
+        versionSent = true;
+        return [{ pieces: [data.subarray(0, newline + 1), ...bytePieces(data.subarray(newline + 1))], split: false }];
       }
       return [{ pieces: bytePieces(data), split: false }];
     };

@@ -100,8 +100,6 @@ export class SftpConnection {
   /** Outgoing packets in reused buffers while any bulk writer is open (one at a time: it wraps the cipher). */
   private recycler: PacketRecycler | undefined;
   private bulkWriters = 0;
-  /** The first error ssh2 reported on the connection: the cause of every request it makes fail. */
-  private fatal: Error | undefined;
 
   constructor(
     readonly bankCode: string,
@@ -137,6 +135,9 @@ export class SftpConnection {
     sftp.on('close', markBroken);
     sftp.on('error', markBroken);
   }
+
+  /** The first error ssh2 reported on the connection: the cause of every request it makes fail. */
+  private fatal: Error | undefined;
 
   /** Broken connections are never handed out again (timed out, closed by the server, protocol error). */
   get broken(): boolean {
