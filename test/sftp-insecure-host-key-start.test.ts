@@ -13,7 +13,8 @@ describe('insecure_accept_any_host_key outside the sandbox', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'banking-insecure-'));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('is warned about at start, once per such bank', async () => {
+  // a real service start (PGlite migrations, sandbox off) takes 20-60 s on two shared cores
+  it('is warned about at start, once per such bank', { timeout: 120_000 }, async () => {
     const configPath = await writeTestConfig(scratch, {
       dataDir: join(scratch, 'data'),
       bankOverrides: { sandbox: false, insecure_accept_any_host_key: true, host_key_sha256: undefined },

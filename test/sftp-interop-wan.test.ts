@@ -30,7 +30,8 @@ import { startWanProxy, type WanProxy } from './support/wan-proxy.ts';
 const skip = proftpdSkipReason();
 if (skip) console.warn(`WAN interop tests skipped: ${skip}`);
 
-const OPERATION_TIMEOUT_MS = 1_500;
+// long enough that a loaded CI machine (two shared cores) does not time out a healthy request
+const OPERATION_TIMEOUT_MS = 2_500;
 const SETTINGS = { pool_max: 1, connect_timeout_ms: 5_000, operation_timeout_ms: OPERATION_TIMEOUT_MS };
 
 async function until(check: () => boolean, what: string): Promise<void> {
