@@ -37,8 +37,6 @@ export interface UploadRequest extends TransferTuning {
   parallel?: boolean;
   /** Test seam: runs after the temp file is written and checked, just before the rename. */
   beforeRename?: () => Promise<void>;
-  /** Test seam: the attempt id in the temp name (default: a fresh random one). */
-  attemptId?: string;
 }
 
 export interface UploadResult {
@@ -148,7 +146,7 @@ export async function uploadFile(conn: SftpConnection, request: UploadRequest): 
     });
   }
   const finalPath = posix.join(request.remoteDir, request.remoteName);
-  const tempPath = posix.join(request.remoteDir, tempNameFor(request.remoteName, request.attemptId ?? newAttemptId()));
+  const tempPath = posix.join(request.remoteDir, tempNameFor(request.remoteName, newAttemptId()));
   const size = await sourceSize(request.source);
   let localSha: Promise<string> | undefined;
   const local = { size, sha256: () => (localSha ??= sourceSha256(request.source)) };
