@@ -11,6 +11,7 @@ import { connectDatabase, type DatabaseHandle } from './infra/db/connect.ts';
 import { migrateToLatest } from './infra/db/migrate.ts';
 import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
+import { acceptsAnyHostKey } from './infra/sftp/host-key.ts';
 import { createLogger } from './infra/telemetry/logger.ts';
 import { createTelemetry } from './infra/telemetry/metrics.ts';
 import { startTracing } from './infra/telemetry/tracing.ts';
@@ -82,7 +83,12 @@ export async function startService(config: Config, options: StartOptions = {}): 
       now,
       logger,
       monitor: {
-        banks: activeBanks.map(({ bank_code, bank_name, cutoff_time }) => ({ bank_code, bank_name, cutoff_time })),
+        banks: activeBanks.map((bank) => ({
+          bank_code: bank.bank_code,
+          bank_name: bank.bank_name,
+          cutoff_time: bank.cutoff_time,
+          insecure_host_key: acceptsAnyHostKey(bank),
+        })),
         ports: operations.ports,
       },
       metrics: metricsRoutes(telemetry),

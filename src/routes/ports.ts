@@ -46,6 +46,10 @@ export interface TestConnectionReport {
   /** What failed, already masked; null when ok. */
   error: string | null;
   errorClass: string | null;
+  /** The upload probe step by step (list, write, stat, rename, remove); absent where not run. */
+  uploadProbe?: Array<{ step: string; ok: boolean; ms: number; detail: string | null; error: string | null }>;
+  /** The server's offered algorithm lists, comma-separated, as far as the handshake got. */
+  serverOffer?: Record<string, string> | null;
 }
 
 /**

@@ -30,6 +30,8 @@ export interface MonitorBank {
   bank_name: string;
   /** HH:MM, Asia/Taipei. */
   cutoff_time: string;
+  /** Accepts any SFTP host key (insecure_accept_any_host_key without a pin, outside the sandbox). */
+  insecure_host_key?: boolean;
 }
 
 /** What the monitor resources are built from (see create-app.ts). */

@@ -80,6 +80,10 @@ export function fakePorts(): FakePorts {
       uploadPathWritable: true,
       error: null,
       errorClass: null,
+      uploadProbe: [
+        { step: 'list', ok: true, ms: 3, detail: 'listed 2 entries', error: null },
+        { step: 'stat', ok: true, ms: 2, detail: 'STAT refused (write-only directory)', error: null },
+      ],
     },
     snapshot: () => ports.state,
     testConnection: async (bankCode) => {

@@ -25,6 +25,7 @@ import { createLeadership } from '../infra/db/repositories/leadership.ts';
 import { createNotifier, type Notifier } from '../infra/mail/notifier.ts';
 import { createBankCrypto, type PgpBankCrypto } from '../infra/pgp/index.ts';
 import { createSecretStore, type SecretStore } from '../infra/secrets/index.ts';
+import { acceptsAnyHostKey } from '../infra/sftp/host-key.ts';
 import { type Sandbox, startSandbox } from '../infra/sftp/sandbox/index.ts';
 import type { Telemetry } from '../infra/telemetry/metrics.ts';
 import { withSpan } from '../infra/telemetry/tracing.ts';
@@ -124,6 +125,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     },
   });
   const getSecret = async (name: string) => (await secrets.get(name)).value;
+  const getFreshSecret = async (name: string) => (await (secrets.getFresh ?? secrets.get).call(secrets, name)).value;
   const pgp = createBankCrypto({
     secrets,
     logger,
@@ -151,7 +153,16 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     stopSteps.unshift(() => sandbox!.stop());
     logger.info({ banks: [...sandbox.banks.keys()] }, 'sandbox banks listening on 127.0.0.1');
   }
-  const sftp = createSftpTransport(config, getSecret, options.stabilityWait ? { wait: options.stabilityWait } : {});
+  for (const bank of activeBanks.filter(acceptsAnyHostKey)) {
+    logger.warn(
+      { bank: bank.bank_code, host: bank.sftp_host },
+      'insecure_accept_any_host_key outside the sandbox: this bank accepts any SFTP host key; pin host_key_sha256',
+    );
+  }
+  const sftp = createSftpTransport(config, getSecret, {
+    getFreshSecret,
+    ...(options.stabilityWait ? { wait: options.stabilityWait } : {}),
+  });
   const transport = options.telemetry ? observeTransport(sftp, options.telemetry) : sftp;
   stopSteps.unshift(() => sftp.end());
   const lastPolls = new Map<string, Date>();
@@ -529,6 +540,14 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
         uploadPathWritable: r.uploadPath?.writable ?? false,
         error: r.error?.message ?? null,
         errorClass: r.error ? `${r.error.code}:${r.error.retryClass}` : null,
+        uploadProbe: r.probe.map((p) => ({
+          step: p.step,
+          ok: p.ok,
+          ms: p.ms,
+          detail: p.detail ?? null,
+          error: p.error ?? null,
+        })),
+        serverOffer: r.serverOffer ?? null,
       };
     },
     async triggerPaymentRun({ bankCodes, valueDate, actor }) {

@@ -179,6 +179,11 @@ describe('POST /test-connection', () => {
     });
     expect(response.status).toBe(200);
     expect(data).toMatchObject({ ok: true, host_key_matches_pin: true, upload_path_writable: true });
+    expect(data?.upload_probe.map((s) => [s.step, s.ok])).toEqual([
+      ['list', true],
+      ['stat', true],
+    ]);
+    expect(data?.server_offer).toBeNull();
     const [last] = await listAudit(db.db, { limit: 1 });
     expect(last).toMatchObject({ actor: expect.stringMatching(/^test-operator#\d+$/), action: 'bank.test_connection' });
     expect(last).toMatchObject({ target: 'mega', result: 'success' });

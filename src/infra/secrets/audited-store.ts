@@ -48,6 +48,20 @@ export function withAudit(inner: SecretStore, audit: SecretAudit, now: () => Dat
       return value;
     },
   };
+  if (inner.getFresh) {
+    const getFresh = inner.getFresh.bind(inner);
+    store.getFresh = async (name: string) => {
+      let value: SecretValue;
+      try {
+        value = await getFresh(name);
+      } catch (error) {
+        await record(name, null, resultOf(error));
+        throw error;
+      }
+      await record(name, value.version, 'ok');
+      return value;
+    };
+  }
   if (inner.put) {
     const put = inner.put.bind(inner);
     store.put = async (name: string, value: string) => {

@@ -1,7 +1,8 @@
 /**
  * A TTL cache in front of any store: a rotated secret is picked up at most `ttlSeconds` after it changed,
  * without a restart, while a busy morning run does not read Secret Manager for every file. Concurrent reads of
- * the same name share one request. `ttlSeconds: 0` disables caching. `put` through the cache invalidates it.
+ * the same name share one request. `ttlSeconds: 0` disables caching. `put` through the cache invalidates it;
+ * `getFresh` reads past the cache and refreshes it (a credential the bank refused may have been rotated).
  *
  * @example
  *   const store = withCache(createFileSecretStore({ dir }), { ttlSeconds: 300, now: () => clock.now() });
@@ -58,6 +59,11 @@ export function withCache(inner: SecretStore, options: CacheOptions): CachingSec
       } finally {
         inFlight.delete(key);
       }
+    },
+    async getFresh(name: string): Promise<SecretValue> {
+      const value = await inner.get(name);
+      if (ttlMs > 0) entries.set(keyOf(name), { value, expiresAt: now() + ttlMs });
+      return { ...value };
     },
     invalidate(name?: string): void {
       if (name === undefined) {

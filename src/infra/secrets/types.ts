@@ -21,6 +21,12 @@ export interface SecretStore {
   readonly provider: SecretProvider;
   /** The current value, or the given version. Throws `secret_missing` (critical) when absent. */
   get(name: string, version?: string): Promise<SecretValue>;
+  /**
+   * Cached stores only: the current value read from the provider itself, bypassing (and refreshing) the cache;
+   * for a caller that has reason to think the cached value is stale (a password refused by the bank). Callers
+   * fall back to `get` where a store has none (it does not cache).
+   */
+  getFresh?(name: string): Promise<SecretValue>;
   /** Writable stores only (file, gcp): stores `value` as the new current version and returns its version. */
   put?(name: string, value: string): Promise<SecretValue>;
 }

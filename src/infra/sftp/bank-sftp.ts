@@ -66,6 +66,7 @@ export function createBankSftp(bank: BankConfig, options: BankSftpOptions): Bank
   const settings = options.settings ?? {};
   const connectOptions: ConnectOptions = {
     getSecret: options.getSecret,
+    ...(options.getFreshSecret ? { getFreshSecret: options.getFreshSecret } : {}),
     extraPins: options.extraPins ?? [],
     ...(options.preferCiphers ? { preferCiphers: options.preferCiphers } : {}),
     timeouts: {

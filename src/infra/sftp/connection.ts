@@ -61,12 +61,28 @@ export type SftpBank = Pick<
 
 export interface ConnectOptions {
   getSecret: GetSecret;
+  /**
+   * The secret store read past its cache: the pool uses it once when the server refuses authentication, so a
+   * password or key rotated since it was cached is picked up before the bank goes to manual intervention.
+   */
+  getFreshSecret?: GetSecret;
   timeouts?: Partial<SftpTimeouts>;
   /** Pins added to the bank's own, e.g. `sandboxHostKeyPins(bank, dir)` for a sandbox bank. */
   extraPins?: string[];
   /** Ciphers put first in our offer (the benchmark uses it to compare like with like). */
   preferCiphers?: string[];
+  /**
+   * Record what the server offers in its KEXINIT (`HandshakeObservation.serverOffer`), so a refused handshake can
+   * say what the server wanted: the connection test sets it; pooled connections do not pay for ssh2's debug log.
+   */
+  observeOffer?: boolean;
 }
+
+/**
+ * SHA-1 `ssh-rsa` host key signatures are refused unless the bank's `algorithms.serverHostKey` lists `ssh-rsa`
+ * (as OpenSSH's client does since 8.8); RSA host keys still work through rsa-sha2-256/512.
+ */
+export const SHA1_HOST_KEY_ALGORITHMS = ['ssh-rsa'];
 
 export interface NegotiatedAlgorithms {
   kex: string;
@@ -87,6 +103,9 @@ export interface ListingLimits {
   /** Names, long names and a fixed 32 bytes of attributes per entry, summed as they arrive. */
   maxBytes: number;
 }
+
+/** What a listing holds at most unless the bank's config says otherwise (`sftp.max_listing_entries`/`_bytes`). */
+export const DEFAULT_LISTING_LIMITS: ListingLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 };
 
 let liveSockets = 0;
 /** Sockets opened by this module and not yet closed: the leak check of the pool tests and a metric. */
@@ -139,10 +158,16 @@ export class SftpConnection {
     });
     client.on('close', markBroken);
     client.on('end', markBroken);
-    client.on('error', markBroken);
+    client.on('error', (error: Error) => {
+      this.#fatal ??= error;
+      markBroken();
+    });
     sftp.on('close', markBroken);
     sftp.on('error', markBroken);
   }
+
+  /** The first error ssh2 reported on the connection: the cause of every request it makes fail. */
+  #fatal: Error | undefined;
 
   /** Broken connections are never handed out again (timed out, closed by the server, protocol error). */
   get broken(): boolean {
@@ -195,8 +220,21 @@ export class SftpConnection {
         settled = true;
         clearTimeout(timer);
         this.#waiting.delete(onClose);
-        if (error) reject(classifySftpError(error, `${what} ${path}`, { path, bank: this.bankCode }));
-        else resolve(value as T);
+        if (!error) {
+          resolve(value as T);
+          return;
+        }
+        // A request failed by the connection going down ("No response from server") says nothing of why: the
+        // connection's own error (a protocol error, a reset) is the cause, and ssh2 may report it a tick later.
+        const classify = () => {
+          const failed = classifySftpError(error, `${what} ${path}`, { path, bank: this.bankCode });
+          if (this.#fatal && failed.code === 'connection_lost') {
+            return classifySftpError(this.#fatal, `${what} ${path}: connection lost`, { path, bank: this.bankCode });
+          }
+          return failed;
+        };
+        if (this.#fatal || !this.broken) reject(classify());
+        else setImmediate(() => reject(classify()));
       };
       this.#waiting.add(onClose);
       try {
@@ -255,7 +293,7 @@ export class SftpConnection {
    * A directory listing read one server reply at a time, refused with `listing_too_large` as soon as it passes
    * `limits` (a directory of 100,000 names must not take the process's memory or a minute of the event loop).
    */
-  async readdir(path: string, limits: ListingLimits): Promise<FileEntryWithStats[]> {
+  async readdir(path: string, limits: ListingLimits = DEFAULT_LISTING_LIMITS): Promise<FileEntryWithStats[]> {
     const handle = await this.request<Buffer>('opendir', path, (cb) => this.sftp.opendir(path, cb));
     const entries: FileEntryWithStats[] = [];
     let bytes = 0;
@@ -371,11 +409,16 @@ function algorithmsFor(bank: SftpBank, preferCiphers: string[] | undefined): Con
     append || prepend ? { append: append ?? [], prepend: prepend ?? [], remove: [] } : undefined;
   const algorithms: Record<string, unknown> = {};
   const kex = list(extra.kex);
-  const serverHostKey = list(extra.serverHostKey);
+  const sha1HostKeys = SHA1_HOST_KEY_ALGORITHMS.filter((a) => !extra.serverHostKey?.includes(a));
+  const serverHostKey = {
+    append: extra.serverHostKey ?? [],
+    prepend: [],
+    remove: sha1HostKeys,
+  };
   const cipher = list(extra.cipher, preferCiphers);
   const hmac = list(extra.hmac);
   if (kex) algorithms.kex = kex;
-  if (serverHostKey) algorithms.serverHostKey = serverHostKey;
+  algorithms.serverHostKey = serverHostKey;
   if (cipher) algorithms.cipher = cipher;
   if (hmac) algorithms.hmac = hmac;
   return algorithms as ConnectConfig['algorithms'];
@@ -472,7 +515,18 @@ export interface HandshakeObservation {
   /** The server's host key fingerprint, known even when the connection was refused for a mismatch. */
   hostKeyFingerprint?: string;
   hostKeyMatched?: boolean;
+  /** With `observeOffer`: the server's KEXINIT lists (`kex`, `hostKey`, `cipher`, `mac`), comma-separated. */
+  serverOffer?: Record<string, string>;
 }
+
+// ssh2's debug lines carrying the server's KEXINIT lists
+const OFFER_LINE = /^Handshake: \(remote\) (KEX method|Host key format|C->S cipher|C->S MAC): (.*)$/;
+const OFFER_KEYS: Record<string, string> = {
+  'KEX method': 'kex',
+  'Host key format': 'hostKey',
+  'C->S cipher': 'cipher',
+  'C->S MAC': 'mac',
+};
 
 /**
  * Connects, verifies the host key against the pins, authenticates and opens the SFTP subsystem. Resolves only
@@ -505,7 +559,14 @@ export async function openSftpConnection(
             ),
           );
         } else {
-          reject(classifySftpError(error, what, { bank: bank.bank_code }));
+          const offer = observe.serverOffer ?? {};
+          const parts = [
+            offer.hostKey && `host keys: ${offer.hostKey}`,
+            offer.kex && `kex: ${offer.kex}`,
+            offer.cipher && `ciphers: ${offer.cipher}`,
+          ].filter(Boolean);
+          const offered = parts.length > 0 ? ` (server offers ${parts.join('; ')})` : '';
+          reject(classifySftpError(error, `${what}${offered}`, { bank: bank.bank_code }));
         }
       });
       client.once('close', () => reject(sftpError('connection_lost', `${what}: connection closed during handshake`)));
@@ -527,6 +588,21 @@ export async function openSftpConnection(
           keepaliveInterval: timeouts.keepaliveMs,
           keepaliveCountMax: 3,
           algorithms: algorithmsFor(bank, options.preferCiphers),
+          ...(options.observeOffer
+            ? {
+                debug: (line: string) => {
+                  const match = OFFER_LINE.exec(line);
+                  if (match?.[1] && match[2] !== undefined) {
+                    // kex-strict-*, ext-info-* are protocol markers, not algorithms anyone configures
+                    const listed = match[2].split(',').filter((a) => !/^(kex-strict-|ext-info-)/.test(a));
+                    observe.serverOffer = {
+                      ...observe.serverOffer,
+                      [OFFER_KEYS[match[1]] ?? match[1]]: listed.join(','),
+                    };
+                  }
+                },
+              }
+            : {}),
           hostVerifier: (key: Buffer) => {
             observe.hostKeyFingerprint = fingerprintOf(key);
             observe.hostKeyMatched = matchesPin(policy, observe.hostKeyFingerprint);

@@ -91,6 +91,13 @@ export function classifySftpError(error: unknown, what: string, details: Record<
       return say('auth_failed', 'authentication refused by the server');
     case 'handshake':
     case 'protocol':
+      if (/no matching host key format/i.test(message)) {
+        return say(
+          'handshake_failed',
+          `SSH handshake failed (${message}): the server offers no host key algorithm allowed for this bank; ` +
+            'SHA-1 ssh-rsa is refused unless the bank lists it in algorithms.serverHostKey (docs/sftp.md)',
+        );
+      }
       return say('handshake_failed', `SSH handshake failed (${message})`);
   }
   if (/no response from server|not connected|connection lost|channel|closed/i.test(message)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprintOf, hostKeyPolicy, matchesPin } from './host-key.ts';
+import { acceptsAnyHostKey, fingerprintOf, hostKeyPolicy, matchesPin } from './host-key.ts';
 
 const bank = { bank_code: 'mega', insecure_accept_any_host_key: false };
 
@@ -29,5 +29,13 @@ describe('host key pinning', () => {
       insecure_accept_any_host_key: true,
     });
     expect(matchesPin(pinned, fingerprintOf(Buffer.from('other')))).toBe(false);
+  });
+
+  it('flags a bank accepting any host key only outside the sandbox and without a pin', () => {
+    const insecure = { insecure_accept_any_host_key: true, sandbox: false };
+    expect(acceptsAnyHostKey(insecure)).toBe(true);
+    expect(acceptsAnyHostKey({ ...insecure, sandbox: true })).toBe(false);
+    expect(acceptsAnyHostKey({ ...insecure, host_key_sha256: 'SHA256:abc' })).toBe(false);
+    expect(acceptsAnyHostKey({ insecure_accept_any_host_key: false, sandbox: false })).toBe(false);
   });
 });

@@ -42,6 +42,17 @@ export function hostKeyPolicy(
   return { pins, acceptAny: pins.length === 0 && bank.insecure_accept_any_host_key };
 }
 
+/**
+ * A bank that would accept any host key: `insecure_accept_any_host_key` with no pin, outside the sandbox (whose
+ * banks are pinned to the sandbox's own keys). Warned about at start and shown in `/health`.
+ */
+export function acceptsAnyHostKey(
+  bank: Pick<BankConfig, 'host_key_sha256' | 'insecure_accept_any_host_key' | 'sandbox'>,
+): boolean {
+  const pins = bank.host_key_sha256 === undefined ? [] : [bank.host_key_sha256].flat();
+  return bank.insecure_accept_any_host_key && !bank.sandbox && pins.length === 0;
+}
+
 export function matchesPin(policy: HostKeyPolicy, fingerprint: string): boolean {
   if (policy.pins.length === 0) return policy.acceptAny;
   return policy.pins.includes(normalise(fingerprint));

@@ -38,7 +38,9 @@ export interface ListOptions {
   limits?: ListingLimits;
 }
 
-export const DEFAULT_LISTING_LIMITS: ListingLimits = { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 };
+import { DEFAULT_LISTING_LIMITS } from './connection.ts';
+
+export { DEFAULT_LISTING_LIMITS };
 
 export async function listRemote(conn: SftpConnection, dir: string, options: ListOptions = {}): Promise<Listing> {
   const entries = await conn.readdir(dir, options.limits ?? DEFAULT_LISTING_LIMITS);

@@ -1,7 +1,9 @@
 /**
  * A connection pool per bank: at most `max` connections (default 5), idle connections health-checked every
  * `idleCheckMs` (a `realpath('.')` round trip), broken connections discarded and never handed out, waiters
- * served first come first served. `end()` closes every socket and rejects whoever still waits.
+ * served first come first served. `end()` closes every socket and rejects whoever still waits. An authentication
+ * refusal is retried once with the credential read anew from the secret store (`getFreshSecret`), so a rotated
+ * password or key is picked up without an operator.
  *
  * @example
  *   const pool = createSftpPool(bank, { getSecret, max: 5 });
@@ -9,6 +11,8 @@
  *   metrics.observe(pool.stats()); // { active, idle, waiting, connecting }
  *   await pool.end();
  */
+
+import { OperationalError } from '../../domain/failure.ts';
 import { type ConnectOptions, openSftpConnection, type SftpBank, type SftpConnection } from './connection.ts';
 import { sftpError } from './errors.ts';
 
@@ -55,7 +59,7 @@ export function createSftpPool(bank: SftpBank, options: PoolOptions): SftpPool {
   const closing = new Set<Promise<void>>();
   let connecting = 0;
   let ended = false;
-  const connect = options.connect ?? (() => openSftpConnection(bank, options));
+  const connect = options.connect ?? (() => connectReadingAgainOnAuthFailure(bank, options));
 
   const discard = (connection: SftpConnection) => {
     const done = connection.close().finally(() => closing.delete(done));
@@ -170,4 +174,32 @@ export function createSftpPool(bank: SftpBank, options: PoolOptions): SftpPool {
       }
     },
   };
+}
+
+/**
+ * Opens a connection; when the server refuses authentication and a fresh secret reader is given, reads the
+ * credential once more from the secret store itself (the cached one may predate a rotation) and tries again.
+ * A second refusal is the critical `auth_failed` that sends the bank to manual intervention.
+ */
+export async function connectReadingAgainOnAuthFailure(
+  bank: SftpBank,
+  options: ConnectOptions,
+): Promise<SftpConnection> {
+  try {
+    return await openSftpConnection(bank, options);
+  } catch (error) {
+    const refused = error instanceof OperationalError && error.code === 'auth_failed';
+    if (!refused || !options.getFreshSecret) throw error;
+    try {
+      return await openSftpConnection(bank, { ...options, getSecret: options.getFreshSecret });
+    } catch (again) {
+      if (!(again instanceof OperationalError) || again.code !== 'auth_failed') throw again;
+      throw sftpError(
+        'auth_failed',
+        `${again.message} (again after reading the credential anew from the secret store)`,
+        { bank: bank.bank_code, rereadCredential: true },
+        again,
+      );
+    }
+  }
 }

@@ -35,4 +35,19 @@ describe('remote names', () => {
     expect(untrustedNameReason(`R${'許'.repeat(66)}.`)).toBeUndefined();
     expect(untrustedNameReason(`R${'許'.repeat(67)}`)).toBe('is longer than 200 bytes');
   });
+
+  it('rejects names with bidirectional or invisible characters, and keeps CJK and full-width names', () => {
+    for (const code of [0x202e, 0x202a, 0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2066, 0x2067, 0x2068, 0x2069]) {
+      const name = `REC_20261125${String.fromCodePoint(code)}_01.txt`;
+      expect(untrustedNameReason(name)).toBe(
+        `contains an invisible or bidirectional control character (U+${code.toString(16).toUpperCase()})`,
+      );
+    }
+    for (const name of ['PAY\u202Etxt.exe', '\ufeffREC.txt', 'REC\u2060.txt', 'REC\u00ad.txt', 'REC\u061c.txt']) {
+      expect(untrustedNameReason(name)).toMatch(/^contains an invisible or bidirectional control character/);
+    }
+    expect(untrustedNameReason('對帳_20261125.txt')).toBeUndefined();
+    expect(untrustedNameReason('ＲＥＣ－20261125.txt')).toBeUndefined();
+    expect(untrustedNameReason('REC 20261125 (1).txt')).toBeUndefined();
+  });
 });

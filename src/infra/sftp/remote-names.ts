@@ -16,6 +16,14 @@
  */
 export const MAX_REMOTE_NAME_BYTES = 200;
 
+/**
+ * Characters that change how a name reads without being seen: bidirectional overrides and isolates (U+202A-U+202E,
+ * U+2066-U+2069, U+061C, U+200E/U+200F), zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF, U+180E),
+ * the soft hyphen, line and paragraph separators, interlinear annotation marks. `PAY\u202Etxt.exe` shows as
+ * `PAYexe.txt`; an operator comparing names on screen must see what is there.
+ */
+const INVISIBLE = /[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/u;
+
 /** Why a remote name must not be used, or undefined when it is safe as a single path component. */
 export function untrustedNameReason(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -24,6 +32,11 @@ export function untrustedNameReason(name: string): string | undefined {
   if (name.includes('/') || name.includes('\\')) return 'contains a path separator';
   if (name.includes('..')) return 'contains ..';
   if (/[\u0001-\u001f\u007f-\u009f]/.test(name)) return 'contains a control character';
+  const invisible = INVISIBLE.exec(name);
+  if (invisible) {
+    const code = invisible[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
+    return `contains an invisible or bidirectional control character (U+${code})`;
+  }
   if (name === '.') return 'is .';
   return undefined;
 }

@@ -31,6 +31,7 @@ export function buildHealth(ctx: MonitorContext) {
     last_success_at: taipeiIso(b.lastSuccessAt),
     cutoff_time: names.get(b.bankCode)?.cutoff_time ?? '',
     next_payment_run_at: taipeiIso(nextRun),
+    insecure_host_key: names.get(b.bankCode)?.insecure_host_key ?? false,
   }));
   return {
     status: banks.every((b) => b.status === 'healthy') ? ('healthy' as const) : ('degraded' as const),

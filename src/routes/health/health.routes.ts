@@ -16,6 +16,11 @@ const BankHealthSchema = z
     last_success_at: NullableInstant,
     cutoff_time: z.string().openapi({ example: '15:30' }),
     next_payment_run_at: NullableInstant,
+    insecure_host_key: z.boolean().openapi({
+      description:
+        'true: the bank accepts any SFTP host key (insecure_accept_any_host_key without a pin, outside the ' +
+        'sandbox); a man in the middle would not be noticed',
+    }),
   })
   .openapi('BankHealth');
 
@@ -46,6 +51,7 @@ export const HealthSchema = z
           last_success_at: '2026-11-26T06:00:41.000+08:00',
           cutoff_time: '15:30',
           next_payment_run_at: '2026-11-27T06:00:00.000+08:00',
+          insecure_host_key: false,
         },
       ],
       next_ticks: [{ event: 'PAYMENTS.GENERATE', at: '2026-11-27T06:00:00.000+08:00' }],

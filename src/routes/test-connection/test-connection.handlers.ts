@@ -38,6 +38,12 @@ export const testConnectionHandlers = (ctx: MonitorContext) => ({
         upload_path_writable: r.uploadPathWritable,
         error: r.error ? maskSensitiveText(r.error) : null,
         error_class: r.errorClass,
+        upload_probe: (r.uploadProbe ?? []).map((s) => ({
+          ...s,
+          detail: s.detail === null ? null : maskSensitiveText(s.detail),
+          error: s.error === null ? null : maskSensitiveText(s.error),
+        })),
+        server_offer: r.serverOffer ?? null,
       },
       200,
     );

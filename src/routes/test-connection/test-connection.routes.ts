@@ -17,6 +17,23 @@ export const TestConnectionSchema = z
     upload_path_writable: z.boolean(),
     error: z.string().nullable(),
     error_class: z.string().nullable(),
+    upload_probe: z
+      .array(
+        z.object({
+          step: z.string(),
+          ok: z.boolean(),
+          ms: z.number(),
+          detail: z.string().nullable(),
+          error: z.string().nullable(),
+        }),
+      )
+      .openapi({
+        description: 'What an upload does, step by step: list, write, stat (may be refused), rename, remove',
+      }),
+    server_offer: z
+      .record(z.string(), z.string())
+      .nullable()
+      .openapi({ description: "The server's kex, hostKey, cipher and mac lists, as far as the handshake got" }),
   })
   .openapi('TestConnectionReport', {
     example: {
@@ -36,6 +53,26 @@ export const TestConnectionSchema = z
       upload_path_writable: true,
       error: null,
       error_class: null,
+      upload_probe: [
+        { step: 'list', ok: true, ms: 41, detail: 'listed 3 entries', error: null },
+        { step: 'write', ok: true, ms: 45, detail: 'wrote /incoming/payments/.connection-test-1a2b.part', error: null },
+        { step: 'stat', ok: true, ms: 40, detail: '16 bytes', error: null },
+        {
+          step: 'rename',
+          ok: true,
+          ms: 42,
+          detail: 'renamed to /incoming/payments/.connection-test-1a2b.done',
+          error: null,
+        },
+        {
+          step: 'remove',
+          ok: true,
+          ms: 40,
+          detail: 'removed /incoming/payments/.connection-test-1a2b.done',
+          error: null,
+        },
+      ],
+      server_offer: null,
     },
   });
 

@@ -22,6 +22,8 @@ export function createSftpTransport(
     wait?: (ms: number) => Promise<void>;
     /** Downloads are held in memory: stop past this many bytes (default MAX_RECONCILIATION_FILE_BYTES). */
     maxDownloadBytes?: number;
+    /** The secret store read past its cache, used once after an authentication refusal. */
+    getFreshSecret?: (name: string) => Promise<string>;
   } = {},
 ): SftpTransport {
   const clients = new Map<string, BankSftp>();
@@ -30,6 +32,7 @@ export function createSftpTransport(
     if (!client) {
       client = createBankSftp(bank, {
         getSecret,
+        ...(options.getFreshSecret ? { getFreshSecret: options.getFreshSecret } : {}),
         settings: config.sftp,
         extraPins: bank.sandbox ? sandboxHostKeyPins(bank, config.sandbox.dir) : [],
       });
@@ -78,7 +81,11 @@ export function createSftpTransport(
     async healthCheck(bank) {
       const started = performance.now();
       await sftpFor(bank).pool.use(async (conn) => {
-        await conn.stat(bank.upload_path);
+        await conn.stat(bank.upload_path).catch(async (error: unknown) => {
+          // write-only drop boxes refuse STAT even of the directory: listing it shows it is there and ours
+          if ((error as { code?: string }).code !== 'permission_denied') throw error;
+          await conn.readdir(bank.upload_path);
+        });
       });
       return { latencyMs: performance.now() - started };
     },

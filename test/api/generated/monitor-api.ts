@@ -1260,7 +1260,8 @@ export interface components {
      *           "manual_intervention": null,
      *           "last_success_at": "2026-11-26T06:00:41.000+08:00",
      *           "cutoff_time": "15:30",
-     *           "next_payment_run_at": "2026-11-27T06:00:00.000+08:00"
+     *           "next_payment_run_at": "2026-11-27T06:00:00.000+08:00",
+     *           "insecure_host_key": false
      *         }
      *       ],
      *       "next_ticks": [
@@ -1353,6 +1354,8 @@ export interface components {
        * @example 2026-11-26T06:00:12.000+08:00
        */
       next_payment_run_at: string | null;
+      /** @description true: the bank accepts any SFTP host key (insecure_accept_any_host_key without a pin, outside the sandbox); a man in the middle would not be noticed */
+      insecure_host_key: boolean;
     };
     /**
      * @example {
@@ -1855,7 +1858,45 @@ export interface components {
      *       "latency_ms": 84,
      *       "upload_path_writable": true,
      *       "error": null,
-     *       "error_class": null
+     *       "error_class": null,
+     *       "upload_probe": [
+     *         {
+     *           "step": "list",
+     *           "ok": true,
+     *           "ms": 41,
+     *           "detail": "listed 3 entries",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "write",
+     *           "ok": true,
+     *           "ms": 45,
+     *           "detail": "wrote /incoming/payments/.connection-test-1a2b.part",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "stat",
+     *           "ok": true,
+     *           "ms": 40,
+     *           "detail": "16 bytes",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "rename",
+     *           "ok": true,
+     *           "ms": 42,
+     *           "detail": "renamed to /incoming/payments/.connection-test-1a2b.done",
+     *           "error": null
+     *         },
+     *         {
+     *           "step": "remove",
+     *           "ok": true,
+     *           "ms": 40,
+     *           "detail": "removed /incoming/payments/.connection-test-1a2b.done",
+     *           "error": null
+     *         }
+     *       ],
+     *       "server_offer": null
      *     }
      */
     TestConnectionReport: {
@@ -1876,6 +1917,18 @@ export interface components {
       upload_path_writable: boolean;
       error: string | null;
       error_class: string | null;
+      /** @description What an upload does, step by step: list, write, stat (may be refused), rename, remove */
+      upload_probe: {
+        step: string;
+        ok: boolean;
+        ms: number;
+        detail: string | null;
+        error: string | null;
+      }[];
+      /** @description The server's kex, hostKey, cipher and mac lists, as far as the handshake got */
+      server_offer: {
+        [key: string]: string;
+      } | null;
     };
     /**
      * @example {
