@@ -342,6 +342,8 @@ function classifyFailure(job: DecryptJob, r: GpgRun, code: number): PgpError | u
   }
   if (has('NODATA') || has('UNEXPECTED'))
     return new PgpError('pgp_corrupted', job.ctx, 'the message is damaged', details);
+  // One-pass headers not matching the signatures: the pipeline names that (message.ts checkPairing).
+  if (/ambiguous signature data/.test(r.stderr())) return undefined;
   const sigLines = r.status.some((l) => /^\[GNUPG:\] (GOODSIG|BADSIG|ERRSIG|EXPKEYSIG|REVKEYSIG|EXPSIG)/.test(l));
   if (code !== 0 && !sigLines) {
     return new PgpError('pgp_corrupted', job.ctx, `gpg could not process the message (exit ${code})`, details);

@@ -24,9 +24,20 @@ export function looksArmored(bytes: Uint8Array): boolean {
   return start.startsWith('-----BEGIN PGP ');
 }
 
-/** openpgp.js's config for reading a message whose plaintext may be at most `maxBytes`. */
+/**
+ * openpgp.js's config for reading a message whose plaintext may be at most `maxBytes`. Its message grammar
+ * check is off: it refuses a trailing signature without a one-pass header as unreadable, where we judge
+ * that signature like any other (by an unexpected key: `pgp_unknown_signer`). What the grammar guarded is
+ * checked here instead: exactly one literal data packet, one-pass headers paired with their signatures, and
+ * every signature judged.
+ */
 export function readConfig(maxBytes: number): openpgp.Config {
-  return { ...openpgp.config, ...OPENPGP_CONFIG, maxDecompressedMessageSize: maxBytes } as openpgp.Config;
+  return {
+    ...openpgp.config,
+    ...OPENPGP_CONFIG,
+    maxDecompressedMessageSize: maxBytes,
+    enforceGrammar: false,
+  } as openpgp.Config;
 }
 
 /** A failure to read: damage (`pgp_corrupted`), unless it is the decompression limit. */
@@ -172,9 +183,10 @@ function tooLarge(ctx: PgpErrorContext, maxBytes: number): PgpError {
 /**
  * A one-pass header announces a signature: the n-th header from the inside pairs with the n-th signature
  * behind the data (RFC 9580 5.4). A header without its signature, or naming another key than the signature
- * that closes it, is refused: the reader would trust a signer the data does not carry.
+ * that closes it, is refused: the reader would trust a signer the data does not carry. So is a signature no
+ * header announces (gpg calls such data ambiguous): `pgp_unknown_signer` when its key is not the bank's.
  */
-export function checkPairing(inner: InnerMessage, ctx: PgpErrorContext): void {
+export function checkPairing(inner: InnerMessage, ctx: PgpErrorContext, isKnown: (keyId: string) => boolean): void {
   const { onePass, signatures } = inner;
   if (onePass.length === 0) return;
   if (signatures.length < onePass.length) {
@@ -185,6 +197,22 @@ export function checkPairing(inner: InnerMessage, ctx: PgpErrorContext): void {
     );
   }
   const innermostFirst = [...onePass].reverse();
+  const unannounced = signatures.slice(onePass.length);
+  if (unannounced.length > 0) {
+    const stranger = unannounced.find((s) => !isKnown(s.keyId));
+    if (stranger) {
+      throw new PgpError(
+        'pgp_unknown_signer',
+        { ...ctx, fingerprint: stranger.keyId },
+        'a trailing signature (without a one-pass header) by a key that is not one of the bank keys',
+      );
+    }
+    throw new PgpError(
+      'pgp_bad_signature',
+      { ...ctx, fingerprint: unannounced[0]!.keyId },
+      `${unannounced.length} trailing signature(s) without a one-pass header`,
+    );
+  }
   innermostFirst.forEach((keyId, i) => {
     const closing = signatures[i]!;
     if (closing.keyId !== keyId) {

@@ -66,22 +66,54 @@ async function* encrypt(input: AsyncIterable<Uint8Array>, job: EncryptJob): Asyn
   yield* textToBytes(fromWeb(output));
 }
 
+/**
+ * openpgp.js decrypts a session key only for a cipher the decryption key's self-signature lists (or one of
+ * its fallbacks: AES-256, AES-128, 3DES, CAST5), while a receiver should decrypt whatever strong cipher it can
+ * (docs/pgp.md): our older keys list AES-256 and AES-128 only, and a bank choosing AES-192 is fine. So the key
+ * decrypts through an in-memory copy of it re-certified (openpgp.reformatKey) with AES-192 listed. The copy
+ * is never stored or exported; our keys' expiry and revocation are checked on the originals before this.
+ */
+const decryptionViews = new WeakMap<openpgp.PrivateKey, Promise<openpgp.PrivateKey>>();
+
+function decryptionView(key: openpgp.PrivateKey): Promise<openpgp.PrivateKey> {
+  let view = decryptionViews.get(key);
+  if (!view) {
+    view = openpgp
+      .reformatKey({
+        privateKey: key,
+        userIDs: [{ name: 'decryption view' }],
+        date: key.getCreationTime(),
+        format: 'object',
+        config: { ...OPENPGP_CONFIG, preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes192 },
+      })
+      .then((pair) => pair.privateKey);
+    view.catch(() => decryptionViews.delete(key));
+    decryptionViews.set(key, view);
+  }
+  return view;
+}
+
 async function decryptData(job: DecryptJob): Promise<{ inner: openpgp.Message<Uint8Array>; cipher: string }> {
   const config = readConfig(job.maxBytes);
   let sessionKeys: openpgp.DecryptedSessionKey[];
   try {
     sessionKeys = await openpgp.decryptSessionKeys({
       message: job.outer,
-      decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
+      decryptionKeys: await Promise.all(job.decryptionKeys.map((k) => decryptionView(k.unlocked))),
       date: job.now,
       config,
     });
   } catch (error) {
-    throw new PgpError(
-      'pgp_not_encrypted_to_us',
-      job.ctx,
-      `none of our keys decrypts the session key: ${(error as Error).message}`,
-    );
+    const detail = (error as Error).message;
+    // The cipher is not named: openpgp.js stops before telling it. Both engines give the same code.
+    if (/non-preferred symmetric algorithm|unsupported cipher/i.test(detail)) {
+      throw new PgpError(
+        'pgp_feature_not_allowed',
+        job.ctx,
+        'session key cipher is not accepted (AES-128/192/256; 3DES and CAST5 only with allow_legacy_ciphers)',
+      );
+    }
+    throw new PgpError('pgp_not_encrypted_to_us', job.ctx, `none of our keys decrypts the session key: ${detail}`);
   }
   const key = sessionKeys[0]!;
   // `algorithm` is null exactly when the session key belongs to a SEIPD v2 (AEAD) packet.

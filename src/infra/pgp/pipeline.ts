@@ -223,7 +223,7 @@ async function open(
     },
   });
   const inner = readInner(raw.inner, raw.packetSignatures, ctx, maxBytes);
-  checkPairing(inner, ctx);
+  checkPairing(inner, ctx, (keyId) => findKey(keys.verificationKeys, keyId) !== undefined);
   const signers = await judgeSignatures(raw.signatures, inner, keys, policy);
   return {
     plaintext: inner.literal,
