@@ -20,8 +20,8 @@ describe('generateKeyPair', () => {
       const priv = await openpgp.readPrivateKey({ armoredKey: pair.privateKeyArmored });
       expect(priv.isDecrypted()).toBe(false);
       const unlocked = await openpgp.decryptKey({ privateKey: priv, passphrase: 'pw' });
-      const cert = await unlocked.getPrimarySelfSignature();
-      expect(cert.preferredSymmetricAlgorithms).toEqual([9, 8, 7]);
+      await expect(unlocked.getEncryptionKey()).resolves.toBeDefined(); // throws without a valid certification
+      expect(unlocked.users[0]!.selfCertifications.map((c) => c.preferredSymmetricAlgorithms)).toEqual([[9, 8, 7]]);
       expect(pair.expiresAt!.getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
     },
   );
