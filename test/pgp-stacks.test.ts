@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBankCrypto, type PgpBankCrypto, PgpError } from '../src/infra/pgp/index.ts';
 import { type FixtureName, fixtureKeys, pgpBank, tempStore } from './fixtures/pgp/fixtures.ts';
+import { concatBytes, GpgMaker, splitPackets } from './fixtures/pgp/tools.ts';
 
 const MiB = 1 << 20;
 const SMALL = new TextEncoder().encode('H0001 20261208 兆豐 PAY 0000150000\r\n'.repeat(300));
@@ -113,6 +114,7 @@ const bc = {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pgp-stacks-'));
+  maker = new GpgMaker(['bank_ed25519', 'stranger_ed25519']);
   for (const name of [
     'ours_ed25519',
     'ours_rsa3072',
@@ -153,6 +155,7 @@ beforeAll(async () => {
   crypto = createBankCrypto({ secrets: t.store });
 }, 120_000);
 afterAll(() => {
+  maker?.dispose();
   dispose?.();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -266,6 +269,35 @@ const incoming: Incoming[] = [
     expected: 'pgp_key_expired',
   },
   {
+    // rnp --no-wrap encrypts gpg's signed packets as they are: the signature closes other bytes.
+    name: 'rnp: encrypted, a signature over other bytes',
+    make: () => {
+      const [ops, , sig] = gpgSigned(new TextEncoder().encode('D0001 0000990000\r\n'));
+      const [, literal] = gpgSigned(new TextEncoder().encode('D0001 0000150000\r\n'));
+      return rnp.make(concatBytes(ops!.bytes, literal!.bytes, sig!.bytes), [
+        '-e',
+        '--no-wrap',
+        '-r',
+        fpr('ours_ed25519'),
+      ]);
+    },
+    keys: 'ed',
+    expected: 'pgp_bad_signature',
+  },
+  {
+    name: 'rnp: encrypted, a trailing signature by a stranger',
+    make: () => {
+      const data = new TextEncoder().encode('D0001 0000150000\r\n');
+      const signed = concatBytes(
+        ...gpgSigned(data).map((p) => p.bytes),
+        maker.make(['-u', fpr('stranger_ed25519'), '--detach-sign'], data),
+      );
+      return rnp.make(signed, ['-e', '--no-wrap', '-r', fpr('ours_ed25519')]);
+    },
+    keys: 'ed',
+    expected: 'pgp_unknown_signer',
+  },
+  {
     name: 'rnp: a flipped bit',
     make: () => flip(rnp.encrypt(SMALL, ['-z', '0'])),
     keys: 'ed',
@@ -317,6 +349,11 @@ const incoming: Incoming[] = [
     expected: 'pgp_corrupted',
   },
 ];
+
+let maker: GpgMaker;
+/** gpg's one-pass signed data (the bank key, uncompressed), split into its packets by sq. */
+const gpgSigned = (data: Uint8Array) =>
+  splitPackets(maker.signEncrypt(data, ['bank_ed25519'], [], ['--compress-algo', 'none']));
 
 function expiredKeyValidDay(): string {
   // keys.json: the expired key was made 400 days before the fixtures, valid for 30.

@@ -328,7 +328,10 @@ function classifyFailure(job: DecryptJob, r: GpgRun, code: number): PgpError | u
         details,
       );
     }
-    if (has('BADMDC') || has('DECRYPTION_FAILED') || !has('DECRYPTION_OKAY') || !has('GOODMDC')) {
+    // With a bad signature gpg stops before the MDC (no DECRYPTION_OKAY): that is the signature's verdict,
+    // not damage. The MDC is then checked when openpgp.js decrypts with gpg's session key.
+    const signed = r.status.some((l) => /^\[GNUPG:\] (GOODSIG|BADSIG|ERRSIG|EXPKEYSIG|REVKEYSIG|EXPSIG)/.test(l));
+    if (has('BADMDC') || has('DECRYPTION_FAILED') || (!has('DECRYPTION_OKAY') && !signed)) {
       return new PgpError('pgp_corrupted', job.ctx, 'decryption failed (modified or truncated ciphertext)', details);
     }
   }
