@@ -1,12 +1,13 @@
 /**
- * PGP per bank, as the workflows use it (the `BankCrypto` port) plus streaming and file variants. Keys come
+ * PGP per bank, as the workflows use it (the `BankCrypto` port) plus stream variants. Keys come
  * from the secret store at each operation (the store caches with a TTL, so a rotated key is picked up without
  * restart):
  * - bank public key(s): `pgp.bank_public_key_secret` (one name or several; each may hold several keys);
  * - our private key(s): `pgp.our_private_key_secret ?? <bank_code>-pgp-private` (newest first), unlocked with
  *   `pgp.our_passphrase_secret` when configured.
  * Uploads: sign with our newest key, encrypt to every bank key; every key checked (expired/revoked: critical).
- * Downloads: decrypt with any of our keys, verify against the bank keys (pinned by accepted_signer_fingerprints).
+ * Downloads: decrypt with any of our keys, verify against the bank keys (pinned by accepted_signer_fingerprints),
+ * to the policy of docs/pgp.md.
  *
  * @example
  *   const crypto = createBankCrypto({ secrets, logger });

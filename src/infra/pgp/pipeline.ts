@@ -7,7 +7,7 @@
  * bank that is neither expired nor revoked, with a strong hash, not dated beyond the allowed clock skew, and
  * good. Nothing of the plaintext is handed out before all of that passed.
  */
-import type { EncryptJob, PgpEngine, RawSignature } from './engine.ts';
+import type { PgpEngine, RawSignature } from './engine.ts';
 import { PgpError, type PgpErrorContext } from './errors.ts';
 import { assertUsable, findKey, type KeyEntry, type PrivateKeyEntry } from './keyring.ts';
 import { checkPairing, type InnerMessage, readInner, readOuter } from './message.ts';
@@ -251,12 +251,4 @@ export async function decryptWith(
     yield (await opened).plaintext;
   }
   return { data: data(), result };
-}
-
-export function encryptWith(
-  engine: PgpEngine,
-  input: AsyncIterable<Uint8Array>,
-  job: EncryptJob,
-): AsyncIterable<Uint8Array> {
-  return engine.encrypt(input, job);
 }
