@@ -1,8 +1,8 @@
 /**
- * The default engine: openpgp.js 6 in process, through its public API only. Writing streams (openpgp.js signs
- * and encrypts a web stream as it flows); reading takes the whole message, as message.ts explains. SEIPD v1 is
- * forced by handing openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would otherwise
- * pick SEIPD v2 (OCB) whenever every recipient key advertises it, which older bank tools cannot read.
+ * The default engine: openpgp.js 6 in process, through its public API only. Writing streams large inputs
+ * (openpgp.js signs and encrypts a web stream as it flows); reading takes the whole message (message.ts).
+ * SEIPD v1 is forced by handing openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would
+ * otherwise pick SEIPD v2 (OCB) whenever every recipient key advertises it, which older bank tools cannot read.
  */
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
@@ -10,7 +10,7 @@ import { OPENPGP_CONFIG } from './config.ts';
 import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
 import { PgpError } from './errors.ts';
 import { listSignatures, readConfig, readFailure } from './message.ts';
-import { rechunk, textToBytes, toWebStream } from './streams.ts';
+import { concat, rechunk, textToBytes, toWebStream } from './streams.ts';
 
 const CHUNK = 1 << 20;
 
@@ -32,9 +32,45 @@ async function* fromWeb<T>(stream: ReadableStream<T> | T): AsyncIterable<T> {
   }
 }
 
-async function* encrypt(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
+/**
+ * Up to this much input is handed to openpgp.js as one array (a 10 MB file signs and encrypts ~1.4x faster
+ * that way than streamed); beyond it the input streams, in constant memory.
+ */
+const WHOLE_BELOW = 64 * 1024 * 1024;
+
+/** The input whole when it is small, else a stream of all of it (what was read first included). */
+async function wholeOrStream(
+  input: AsyncIterable<Uint8Array>,
+  wholeBelow: number,
+): Promise<Uint8Array | ReadableStream<Uint8Array>> {
+  const iterator = input[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return concat(head, length);
+    head.push(next.value);
+    length += next.value.length;
+    if (length >= wholeBelow) break;
+  }
+  async function* all(): AsyncIterable<Uint8Array> {
+    yield* head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  return toWebStream(rechunk(all(), CHUNK));
+}
+
+async function* encrypt(
+  input: AsyncIterable<Uint8Array>,
+  job: EncryptJob,
+  wholeBelow = WHOLE_BELOW,
+): AsyncIterable<Uint8Array> {
   const message = await openpgp.createMessage({
-    binary: toWebStream(rechunk(input, CHUNK)),
+    binary: await wholeOrStream(input, wholeBelow),
     filename: job.filename,
     format: 'binary',
     date: job.now,
@@ -157,6 +193,15 @@ async function decrypt(job: DecryptJob): Promise<RawDecryption> {
   return { inner, ...(cipher ? { cipher } : {}), signatures, packetSignatures: listed };
 }
 
-export function createOpenpgpEngine(): PgpEngine {
-  return { name: 'openpgp', encrypt, decrypt };
+export interface OpenpgpEngineOptions {
+  /** Inputs from this size on are streamed (default 64 MiB). */
+  wholeBelowBytes?: number;
+}
+
+export function createOpenpgpEngine(options: OpenpgpEngineOptions = {}): PgpEngine {
+  return {
+    name: 'openpgp',
+    encrypt: (input, job) => encrypt(input, job, options.wholeBelowBytes ?? WHOLE_BELOW),
+    decrypt,
+  };
 }
