@@ -4,7 +4,7 @@
  * engines also read each other's output.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createBankCrypto } from '../src/infra/pgp/index.ts';
+import { createBankCrypto, createOpenpgpEngine } from '../src/infra/pgp/index.ts';
 import { type FixtureName, fixtureKeys, GpgCli, pairBanks, pairSecrets, tempStore } from './fixtures/pgp/fixtures.ts';
 
 const cases: Array<{ algo: string; ours: FixtureName; bank: FixtureName }> = [
@@ -76,6 +76,30 @@ describe.each(cases)('gpg interop with $algo keys', ({ ours, bank }) => {
         expect((await opened.result).signerFingerprint).toBe(fixtureKeys[bank].fingerprint);
       }
     }
+  });
+
+  it('openpgp.js streamed sign+encrypt (input past the whole-array size) -> gpg decrypts and verifies', async () => {
+    const { store, dispose } = await tempStore(pairSecrets(ours, bank));
+    cleanups.push(dispose);
+    const crypto = createBankCrypto({
+      secrets: store,
+      engines: { openpgp: createOpenpgpEngine({ wholeBelowBytes: 4096 }) },
+    });
+    const gpg = new GpgCli();
+    cleanups.push(() => gpg.dispose());
+    gpg.import(fixtureKeys[bank].privateKeyArmored);
+    gpg.import(fixtureKeys[ours].publicKeyArmored);
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 7919) % 251);
+    async function* chunks() {
+      for (let at = 0; at < big.length; at += 65536) yield big.subarray(at, at + 65536);
+    }
+    const { us } = pairBanks('openpgp', ours, bank);
+    const parts: Uint8Array[] = [];
+    for await (const c of await crypto.protectStream(us, 'PAY_20261126_0002.txt', chunks())) parts.push(c);
+    const r = gpg.run(['--decrypt'], Buffer.concat(parts), fixtureKeys[bank].passphrase);
+    expect(r.status, r.stderr.toString()).toBe(0);
+    expect(Buffer.compare(r.stdout, Buffer.from(big))).toBe(0);
+    expect(r.stderr.toString()).toMatch(new RegExp(`VALIDSIG \\w+ .* ${fixtureKeys[ours].fingerprint}`));
   });
 
   it('the two engines read each other', async () => {

@@ -65,7 +65,8 @@ describe('our own key rotation', () => {
     // The old archive still verifies; a new file is signed by the new key.
     for (const engine of ['openpgp', 'gpg'] as const) {
       const bank = { ...us, pgp: { ...us.pgp, engine } };
-      expect(await crypto.openOwn(bank, 'PAY_old.txt', archivedOld)).toEqual(payload);
+      const ownArchive = { ...bank, pgp: { ...bank.pgp, bank_public_key_secret: 'b-pgp-public' } };
+      expect(await crypto.open(ownArchive, 'PAY_old.txt', archivedOld)).toEqual(payload);
       const fresh = await crypto.protect(bank, 'PAY_new.txt', payload);
       const opened = await crypto.openStream(
         { ...bank, pgp: { ...bank.pgp, bank_public_key_secret: 'b-pgp-public' } },

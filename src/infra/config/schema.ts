@@ -47,6 +47,10 @@ const pgpSchema = z
     /** Our private key for this bank; defaults to `<bank_code>-pgp-private`. */
     our_private_key_secret: secretName.optional(),
     our_passphrase_secret: secretName.optional(),
+    /** Accept 3DES and CAST5 session keys from this bank (legacy systems; a warning is logged per file). */
+    allow_legacy_ciphers: z.boolean().default(false),
+    /** How far in the future a bank signature may be dated (the bank host's clock running fast). */
+    clock_skew_seconds: z.number().int().min(0).max(86_400).default(600),
   })
   .strict();
 

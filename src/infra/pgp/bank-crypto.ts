@@ -1,21 +1,19 @@
 /**
- * PGP per bank, as the workflows use it (the `BankCrypto` port) plus streaming and file variants. Keys come
+ * PGP per bank, as the workflows use it (the `BankCrypto` port) plus stream variants. Keys come
  * from the secret store at each operation (the store caches with a TTL, so a rotated key is picked up without
  * restart):
  * - bank public key(s): `pgp.bank_public_key_secret` (one name or several; each may hold several keys);
  * - our private key(s): `pgp.our_private_key_secret ?? <bank_code>-pgp-private` (newest first), unlocked with
  *   `pgp.our_passphrase_secret` when configured.
  * Uploads: sign with our newest key, encrypt to every bank key; every key checked (expired/revoked: critical).
- * Downloads: decrypt with any of our keys, verify against the bank keys (pinned by accepted_signer_fingerprints).
+ * Downloads: decrypt with any of our keys, verify against the bank keys (pinned by accepted_signer_fingerprints),
+ * to the policy of docs/pgp.md.
  *
  * @example
  *   const crypto = createBankCrypto({ secrets, logger });
  *   const wire = await crypto.protect(bank, 'PAY_20261126_0001.txt', bytes);
- *   await crypto.openFile(bank, name, '/tmp/in.pgp', '/tmp/out.txt'); // written only when fully verified
+ *   const plain = await crypto.open(bank, 'REC_20261126.txt', downloaded); // throws a PgpError unless it all passed
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { BankConfig } from '../config/schema.ts';
 import type { SecretStore } from '../secrets/types.ts';
@@ -35,42 +33,12 @@ import { createOpenpgpEngine } from './openpgp-engine.ts';
 import {
   DEFAULT_LIMITS,
   type DecryptLimits,
-  decryptFileWith,
   decryptWith,
   type OpenedStream,
   type VerifiedMessage,
 } from './pipeline.ts';
+import { DEFAULT_CLOCK_SKEW_SECONDS } from './policy.ts';
 import { ByteMeter, type ByteSource, collect, toAsyncIterable } from './streams.ts';
-
-const WRITE_BUFFER = 4 << 20;
-
-/**
- * Runs `write` into a temporary file beside `outPath` and renames that into place once `write` returned a
- * result; the temporary file is removed otherwise (a failure, or `write` declining with undefined), so a half
- * written or unchecked file never appears under the final name.
- */
-async function intoPlace<T>(outPath: string, write: (tmp: string) => Promise<T | undefined>): Promise<T | undefined> {
-  const tmp = `${outPath}.part-${process.pid}-${Date.now()}`;
-  let placed = false;
-  try {
-    const result = await write(tmp);
-    if (result !== undefined) {
-      await rename(tmp, outPath);
-      placed = true;
-    }
-    return result;
-  } finally {
-    if (!placed) await unlink(tmp).catch(() => undefined);
-  }
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const meter = new ByteMeter(true);
-  for await (const _ of meter.pass(createReadStream(path, { highWaterMark: 1 << 20 }))) {
-    // hashed as it passes
-  }
-  return meter.sha256();
-}
 
 export interface BankCryptoOptions {
   secrets: SecretStore;
@@ -106,23 +74,8 @@ export interface PgpBankCrypto {
   open(bank: BankConfig, fileName: string, data: Uint8Array): Promise<Uint8Array>;
   /** Streaming sign+encrypt; keys are loaded and checked before the stream is returned. */
   protectStream(bank: BankConfig, fileName: string, input: ByteSource): Promise<AsyncIterable<Uint8Array>>;
-  /** Streaming decrypt+verify; see OpenedStream: act on the data only after it ended without error. */
+  /** Decrypt+verify from a stream (read whole, bounded by the limits); the data comes only once all passed. */
   openStream(bank: BankConfig, fileName: string, input: ByteSource): Promise<OpenedStream>;
-  /** File to file, constant memory; the output appears (atomic rename) only after success. */
-  protectFile(
-    bank: BankConfig,
-    fileName: string,
-    inPath: string,
-    outPath: string,
-  ): Promise<{ bytes: number; sha256: string }>;
-  openFile(
-    bank: BankConfig,
-    fileName: string,
-    inPath: string,
-    outPath: string,
-  ): Promise<VerifiedMessage & { sha256: string }>;
-  /** Verify (and decrypt, when encrypted to us) one of OUR archived files, signed by any of our keys, old or new. */
-  openOwn(bank: BankConfig, fileName: string, data: Uint8Array): Promise<Uint8Array>;
   /** Every key of the bank (ours and theirs) with days to expiry, for metrics and `keys show`. */
   keyStatus(bank: BankConfig): Promise<KeyStatus[]>;
 }
@@ -214,22 +167,25 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     });
   }
 
-  /** Keys (checked), engine and policy for opening a file of the bank, or one of our own archived files. */
-  async function openJob(bank: BankConfig, fileName: string, own: boolean) {
+  /** Keys (checked), engine and policy for opening a file of the bank. */
+  async function openJob(bank: BankConfig, fileName: string) {
     const ctx = { bank: bank.bank_code, file: fileName };
     const at = now();
-    const needKeys = bank.pgp.encrypt || own;
-    const decryptionKeys = needKeys ? await ourKeys(bank, ctx).catch((e) => (own ? [] : Promise.reject(e))) : [];
+    const decryptionKeys = bank.pgp.encrypt ? await ourKeys(bank, ctx) : [];
     for (const key of decryptionKeys) await assertUsable(key, 'decrypt', ctx, at);
-    const verificationKeys: KeyEntry[] = own ? decryptionKeys : bank.pgp.sign ? await bankKeys(bank, ctx) : [];
+    const verificationKeys: KeyEntry[] = bank.pgp.sign ? await bankKeys(bank, ctx) : [];
     return {
       engine: engines[bank.pgp.engine],
-      job: { ctx, decryptionKeys, verificationKeys, now: at },
+      keys: { ctx, decryptionKeys, verificationKeys, now: at },
       policy: {
-        requireEncryption: own ? false : bank.pgp.encrypt,
-        requireSignature: own ? true : bank.pgp.sign,
-        acceptedSigners: own ? [] : bank.pgp.accepted_signer_fingerprints.map((f) => f.toUpperCase()),
+        requireEncryption: bank.pgp.encrypt,
+        requireSignature: bank.pgp.sign,
+        acceptedSigners: bank.pgp.accepted_signer_fingerprints.map((f) => f.toUpperCase()),
         limits,
+        allowLegacyCiphers: bank.pgp.allow_legacy_ciphers ?? false,
+        clockSkewSeconds: bank.pgp.clock_skew_seconds ?? DEFAULT_CLOCK_SKEW_SECONDS,
+        warn: (message: string, fields: Record<string, unknown>) =>
+          log?.warn({ bank: bank.bank_code, file: fileName, engine: bank.pgp.engine, ...fields }, message),
       },
     };
   }
@@ -261,31 +217,11 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     );
   }
 
-  async function openWith(bank: BankConfig, fileName: string, input: ByteSource, own: boolean): Promise<OpenedStream> {
-    const { engine, job, policy } = await openJob(bank, fileName, own);
-    const opened = await decryptWith(engine, toAsyncIterable(input), job, policy);
+  async function openWith(bank: BankConfig, fileName: string, input: ByteSource): Promise<OpenedStream> {
+    const { engine, keys, policy } = await openJob(bank, fileName);
+    const opened = await decryptWith(engine, toAsyncIterable(input), keys, policy);
     logOpened(bank, fileName, engine, opened.result);
     return opened;
-  }
-
-  /**
-   * A large encrypted file straight to `outPath` where the engine can (decryptFileWith); undefined, with
-   * nothing written, where it cannot.
-   */
-  async function openFileDirect(bank: BankConfig, fileName: string, inPath: string, outPath: string) {
-    if (!bank.pgp.encrypt || !engines[bank.pgp.engine].decryptFile) return undefined;
-    const { engine, job, policy } = await openJob(bank, fileName, false);
-    let opened: Awaited<ReturnType<typeof decryptFileWith>>;
-    try {
-      opened = await intoPlace(outPath, (tmp) => decryptFileWith(engine, { input: inPath, output: tmp }, job, policy));
-    } catch (error) {
-      logOpened(bank, fileName, engine, Promise.reject(error));
-      throw error;
-    }
-    if (!opened) return undefined;
-    const { plaintextSha256, ...verified } = opened;
-    logOpened(bank, fileName, engine, Promise.resolve(verified));
-    return { ...verified, sha256: plaintextSha256 ?? (await sha256OfFile(outPath)) };
   }
 
   async function openStream(bank: BankConfig, fileName: string, input: ByteSource): Promise<OpenedStream> {
@@ -298,21 +234,11 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
       });
       async function* passthrough() {
         yield* data;
-        done({ encryptedTo: [], bytesIn: meter.bytes, bytesOut: meter.bytes });
+        done({ signers: [], encryptedTo: [], bytesIn: meter.bytes, bytesOut: meter.bytes });
       }
       return { data: passthrough(), result };
     }
-    return openWith(bank, fileName, input, false);
-  }
-
-  async function writeAtomically(source: AsyncIterable<Uint8Array>, outPath: string, hashing = true) {
-    const meter = new ByteMeter(hashing);
-    await intoPlace(outPath, async (tmp) => {
-      // A few MiB may wait for the disk: with the default 16 KiB, every chunk waits for its own write.
-      await pipeline(meter.pass(source), createWriteStream(tmp, { mode: 0o600, highWaterMark: WRITE_BUFFER }));
-      return true;
-    });
-    return { bytes: meter.bytes, sha256: hashing ? meter.sha256() : undefined };
+    return openWith(bank, fileName, input);
   }
 
   return {
@@ -327,29 +253,6 @@ export function createBankCrypto(options: BankCryptoOptions): PgpBankCrypto {
     },
     protectStream,
     openStream,
-    async protectFile(bank, fileName, inPath, outPath) {
-      const written = await writeAtomically(
-        await protectStream(bank, fileName, createReadStream(inPath, { highWaterMark: 1 << 20 })),
-        outPath,
-      );
-      return { bytes: written.bytes, sha256: written.sha256 ?? (await sha256OfFile(outPath)) };
-    },
-    async openFile(bank, fileName, inPath, outPath) {
-      const direct = await openFileDirect(bank, fileName, inPath, outPath);
-      if (direct) return direct;
-      const opened = await openStream(bank, fileName, createReadStream(inPath, { highWaterMark: 1 << 20 }));
-      // The engine may hash the plaintext beside its own work (the openpgp engine does, in its worker): then
-      // this thread does not hash it a second time.
-      const written = await writeAtomically(opened.data, outPath, !opened.plaintextSha256);
-      const sha256 = written.sha256 ?? opened.plaintextSha256?.() ?? (await sha256OfFile(outPath));
-      return { ...(await opened.result), sha256 };
-    },
-    async openOwn(bank, fileName, data) {
-      const opened = await openWith(bank, fileName, data, true);
-      const plaintext = await collect(opened.data);
-      await opened.result;
-      return plaintext;
-    },
     async keyStatus(bank) {
       const ctx = { bank: bank.bank_code, file: '-' };
       const at = now();

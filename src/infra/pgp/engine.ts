@@ -1,11 +1,14 @@
 /**
- * The contract both engines implement (openpgp.js in process, GnuPG as a child process). Engines only do the
- * cryptography; everything that decides what is acceptable (key expiry, recipients, allowed features, signer
- * pinning, limits) lives in pipeline.ts and applies to both identically, so the same input gives the same
- * result, or the same error code, whichever engine the bank uses.
+ * The contract both engines implement (openpgp.js in process, GnuPG as a child process). Engines do the
+ * cryptography: decrypt the session key and the data, check the MDC, verify each signature. Everything that
+ * decides what is acceptable (ciphers, hashes, clock skew, one-pass pairing, signers, key expiry, limits) lives
+ * in pipeline.ts and applies to both identically, so the same input gives the same bytes, or the same error
+ * code, whichever engine the bank uses (docs/pgp.md).
  */
+import type * as openpgp from 'openpgp';
 import type { PgpErrorContext } from './errors.ts';
 import type { KeyEntry, PrivateKeyEntry } from './keyring.ts';
+import type { InnerSignature } from './message.ts';
 
 export type EngineName = 'openpgp' | 'gpg';
 
@@ -23,12 +26,22 @@ export interface EncryptJob {
 
 export interface DecryptJob {
   ctx: PgpErrorContext;
+  /** The whole message as received (binary or armored). */
+  bytes: Uint8Array;
+  /** The same, as openpgp.js read it (outer packets only). */
+  outer: openpgp.Message<Uint8Array>;
   decryptionKeys: PrivateKeyEntry[];
   verificationKeys: KeyEntry[];
   /** False: a signed-only message (verified, not decrypted). */
   encrypted: boolean;
   armored: boolean;
   now: Date;
+  /** Signatures are checked as of this time (now + the allowed clock skew); the pipeline judges the skew. */
+  verifyAt: Date;
+  /** Plaintext ceiling, decompression included. */
+  maxBytes: number;
+  /** Called with the session key's cipher (openpgp.js name) before the data is decrypted; throws to refuse. */
+  checkCipher(cipher: string): void;
 }
 
 export interface RawSignature {
@@ -37,42 +50,25 @@ export interface RawSignature {
   /** Signing (sub)key fingerprint when the engine knows it. */
   fingerprint?: string;
   status: 'good' | 'bad' | 'no_key';
+  /** openpgp.js name (`sha256`) where the engine reports it. */
+  hash?: string;
+  created?: Date;
   detail?: string;
 }
 
 export interface RawDecryption {
-  /** Plaintext; throws a PgpError (pgp_corrupted…) when the message turns out broken. */
-  data: AsyncIterable<Uint8Array>;
-  /** After `data` ended: the signatures found and how they verified. */
-  finish(): Promise<{ signatures: RawSignature[] }>;
-  /** After `data` ended: its SHA-256 (hex), where the engine computed it on the way; undefined otherwise. */
-  plaintextSha256?(): string | undefined;
-}
-
-/** A file decrypted to a file by `decryptFile`: the output exists, nothing about it is accepted yet. */
-export interface RawFileDecryption {
-  bytesOut: number;
-  finish(): Promise<{ signatures: RawSignature[] }>;
-  plaintextSha256?: string;
-}
-
-export interface FileDecryptJob extends DecryptJob {
-  input: string;
-  /** The input's first bytes (at least what its session key packets take) and its size. */
-  head: Uint8Array;
-  size: number;
-  /** Created by the engine; left for the caller to rename or remove, whatever happens. */
-  output: string;
-  maxOutputBytes: number;
+  /** The decrypted packets (for a signed-only message: the message itself). */
+  inner: openpgp.Message<Uint8Array>;
+  /** Session key cipher (openpgp.js name); undefined when not encrypted. */
+  cipher?: string;
+  /** The engine's verdict on each signature. */
+  signatures: RawSignature[];
+  /** Every signature packet of the message, as openpgp.js read it (message.ts `listSignatures`). */
+  packetSignatures: InnerSignature[];
 }
 
 export interface PgpEngine {
   readonly name: EngineName;
   encrypt(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array>;
-  decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption>;
-  /**
-   * Optional: an encrypted file straight to a file, faster than `decrypt` where the engine can. Undefined
-   * (and no output created) when it cannot for this file: the caller then streams it through `decrypt`.
-   */
-  decryptFile?(job: FileDecryptJob): Promise<RawFileDecryption | undefined>;
+  decrypt(job: DecryptJob): Promise<RawDecryption>;
 }

@@ -2,7 +2,8 @@
  * PGP failures. Every one is an OperationalError with retryClass `critical`: a file that fails to decrypt or
  * verify is quarantined by the workflow and never retried automatically (the same bytes give the same answer),
  * and a missing, expired or revoked key needs an operator. Each message names the bank, the file and the key
- * fingerprint (or key id) involved, never key material or a passphrase.
+ * fingerprint (or key id) involved, never key material or a passphrase. One code per reason (docs/pgp.md):
+ * `pgp_corrupted` only for damaged or truncated data, never for a policy refusal.
  *
  * @example
  *   if (error instanceof PgpError && error.code === 'pgp_unknown_signer') quarantine(file, error.message);
@@ -11,6 +12,9 @@ import { OperationalError } from '../../domain/failure.ts';
 
 export const PGP_ERROR_CODES = [
   'pgp_bad_signature',
+  'pgp_not_signed',
+  'pgp_weak_hash',
+  'pgp_signature_in_future',
   'pgp_unknown_signer',
   'pgp_not_encrypted_to_us',
   'pgp_corrupted',
@@ -27,6 +31,9 @@ export type PgpErrorCode = (typeof PGP_ERROR_CODES)[number];
 
 const LABELS: Record<PgpErrorCode, string> = {
   pgp_bad_signature: 'bad signature',
+  pgp_not_signed: 'not signed',
+  pgp_weak_hash: 'signature hash too weak',
+  pgp_signature_in_future: 'signature made in the future',
   pgp_unknown_signer: 'unknown signer',
   pgp_not_encrypted_to_us: 'not encrypted to us',
   pgp_corrupted: 'corrupted message',
@@ -35,7 +42,7 @@ const LABELS: Record<PgpErrorCode, string> = {
   pgp_key_missing: 'key missing',
   pgp_key_invalid: 'key unreadable',
   pgp_passphrase_wrong: 'private key passphrase rejected',
-  pgp_feature_not_allowed: 'feature not allowed by the bank profile',
+  pgp_feature_not_allowed: 'feature not allowed',
   pgp_engine_failed: 'PGP engine failed',
 };
 

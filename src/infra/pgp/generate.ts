@@ -1,7 +1,8 @@
 /**
  * Key pairs for our side of a bank (CLI `keys generate`) and for the sandbox bank simulator. Keys are v4
  * (gpg 2.2 and older bank tools read them): `ed25519` = EdDSA primary + Curve25519 ECDH subkey (the "legacy"
- * encodings GnuPG uses), `rsa3072` = RSA-3072 primary + subkey. They advertise SEIPD v1 only (no AEAD).
+ * encodings GnuPG uses), `rsa3072` = RSA-3072 primary + subkey. They advertise SEIPD v1 only (no AEAD), and
+ * the ciphers AES-256, AES-192, AES-128 in that order (docs/pgp.md).
  *
  * @example
  *   const pair = await generateKeyPair({ userId: 'Lucky Gas <pay@example.tw>', type: 'ed25519', expiresInDays: 730 });
@@ -39,28 +40,79 @@ function parseUserId(userId: string): openpgp.UserID {
   return match ? { name: match[1] ?? '', email: match[2] } : { name: userId.trim() };
 }
 
+const ADVERTISED_CIPHERS = [
+  openpgp.enums.symmetric.aes256,
+  openpgp.enums.symmetric.aes192,
+  openpgp.enums.symmetric.aes128,
+];
+
+/**
+ * openpgp.js writes the self-certification with AES-256 and AES-128 only (no AES-192, for want of it in some
+ * browsers' Web Crypto). Our keys say what we decrypt: the certification is made again, the same in every
+ * other respect, with AES-256, AES-192, AES-128, signed by the key itself (openpgp.js SignaturePacket.sign).
+ */
+async function advertiseCiphers(key: openpgp.PrivateKey, date: Date): Promise<void> {
+  for (const user of key.users) {
+    const [old] = user.selfCertifications;
+    if (!old || !user.userID) continue;
+    const cert = new openpgp.SignaturePacket();
+    for (const field of [
+      'version',
+      'signatureType',
+      'publicKeyAlgorithm',
+      'hashAlgorithm',
+      'created',
+      'keyFlags',
+      'features',
+      'preferredHashAlgorithms',
+      'preferredCompressionAlgorithms',
+      'keyExpirationTime',
+      'keyNeverExpires',
+      'isPrimaryUserID',
+      'issuerKeyID',
+      'issuerKeyVersion',
+      'issuerFingerprint',
+    ] as const) {
+      (cert as unknown as Record<string, unknown>)[field] = old[field];
+    }
+    cert.preferredSymmetricAlgorithms = [...ADVERTISED_CIPHERS];
+    // sign(key, data, date, detached, config): the typings omit the config its JSDoc documents and it needs.
+    const sign = cert.sign as (...args: unknown[]) => Promise<void>;
+    await sign.call(cert, key.keyPacket, { userID: user.userID, key: key.keyPacket }, old.created ?? date, false, {
+      ...openpgp.config,
+      ...OPENPGP_CONFIG,
+    });
+    user.selfCertifications = [cert];
+  }
+}
+
 export async function generateKeyPair(options: GenerateKeyPairOptions): Promise<GeneratedKeyPair> {
   const type = options.type ?? 'ed25519';
   const algorithm =
     type === 'rsa3072'
       ? { type: 'rsa' as const, rsaBits: 3072 }
       : { type: 'ecc' as const, curve: 'ed25519Legacy' as openpgp.EllipticCurveName };
+  const date = options.createdAt ?? new Date();
   const generated = await openpgp.generateKey({
     ...algorithm,
     userIDs: [parseUserId(options.userId)],
-    ...(options.passphrase ? { passphrase: options.passphrase } : {}),
     ...(options.expiresInDays ? { keyExpirationTime: Math.round(options.expiresInDays * 86_400) } : {}),
-    ...(options.createdAt ? { date: options.createdAt } : {}),
-    format: 'armored',
+    date,
+    format: 'object',
     config: OPENPGP_CONFIG,
   });
-  const key = await openpgp.readKey({ armoredKey: generated.publicKey });
-  const info = await describeKey(key);
+  const unprotected = generated.privateKey;
+  await advertiseCiphers(unprotected, date);
+  const privateKey = options.passphrase
+    ? await openpgp.encryptKey({ privateKey: unprotected, passphrase: options.passphrase, config: OPENPGP_CONFIG })
+    : unprotected;
+  const publicKey = unprotected.toPublic();
+  const info = await describeKey(publicKey);
   return {
-    publicKeyArmored: generated.publicKey,
-    privateKeyArmored: generated.privateKey,
+    publicKeyArmored: publicKey.armor(),
+    privateKeyArmored: privateKey.armor(),
     fingerprint: info.fingerprint,
-    algorithm: algorithmName(key.getAlgorithmInfo()),
+    algorithm: algorithmName(publicKey.getAlgorithmInfo()),
     expiresAt: info.expiresAt,
   };
 }

@@ -3,7 +3,8 @@
  * operation runs `gpg --batch` in a private temporary GNUPGHOME (0700) into which exactly the keys of this
  * operation are imported, and which is deleted afterwards (its gpg-agent stopped). The passphrase goes through
  * file descriptor 3 (`--passphrase-fd 3 --pinentry-mode loopback`), status lines come back on fd 4; nothing
- * secret is ever on the command line or in the environment. Data streams through stdin/stdout.
+ * secret is ever on the command line or in the environment, and the session key gpg reports
+ * (`--show-session-key`, status fd only) is dropped from the status lines before anything could log them.
  *
  * @example
  *   const engine = createGpgEngine({ gpgPath: '/usr/bin/gpg' });
@@ -13,9 +14,13 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import type * as openpgp from 'openpgp';
+import { decryptSessionKeys as openpgpDecryptSessionKeys } from 'openpgp';
 import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
 import { PgpError, type PgpErrorContext } from './errors.ts';
 import type { KeyEntry, PrivateKeyEntry } from './keyring.ts';
+import { listSignatures, readConfig, readFailure } from './message.ts';
+import { cipherName, hashName } from './policy.ts';
 
 export interface GpgEngineOptions {
   gpgPath?: string;
@@ -188,40 +193,55 @@ export function createGpgEngine(options: GpgEngineOptions = {}): PgpEngine {
     }
   }
 
-  async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
+  /**
+   * gpg decrypts (session key, MDC) and verifies every signature; its plaintext output is not used: in text
+   * mode gpg drops the CRs the bank signed. The bytes we keep come from the same openpgp.js reading of the
+   * decrypted packets as the openpgp engine's, decrypted with the session key gpg reports.
+   */
+  async function decrypt(job: DecryptJob): Promise<RawDecryption> {
     const home = await newHome();
-    let r: GpgRun;
     try {
       await importKeys(home, job.ctx, [...job.verificationKeys, ...job.decryptionKeys]);
       const passphrase = job.decryptionKeys.map((k) => k.passphrase).find((p) => p !== undefined);
-      r = run(home, ['--output', '-', '--decrypt'], passphrase);
-    } catch (error) {
-      await disposeHome(home);
-      throw error;
-    }
-    const fed = feed(input, r.child.stdin as Writable);
-    let finished = false;
-    async function* data(): AsyncIterable<Uint8Array> {
-      try {
-        for await (const chunk of r.child.stdout as Readable) yield asBytes(chunk as Buffer);
-        await fed;
-        const code = await r.exit;
-        finished = true;
-        const failure = classifyFailure(job, r, code);
-        if (failure) throw failure;
-      } finally {
-        if (r.child.exitCode === null) r.child.kill('SIGKILL');
-        await r.exit;
-        await disposeHome(home);
+      const args = ['--max-output', String(job.maxBytes), '--output', '/dev/null'];
+      if (job.encrypted) args.push('--show-session-key');
+      args.push('--decrypt');
+      const r = run(home, args, passphrase);
+      r.child.stdout?.resume();
+      await feed(toAsync(job.bytes), r.child.stdin as Writable);
+      const code = await r.exit;
+      const sessionKey = takeSessionKey(r.status);
+      const info = decryptionInfo(r.status);
+      if (job.encrypted && info) {
+        if (info.aead !== 0) {
+          throw new PgpError(
+            'pgp_feature_not_allowed',
+            job.ctx,
+            'AEAD encryption is not accepted; expected SEIPD v1 with MDC',
+          );
+        }
+        job.checkCipher(cipherName(info.cipher));
       }
+      const failure = classifyFailure(job, r, code);
+      if (failure?.code === 'pgp_corrupted' && job.encrypted && !info && (await isSeipdV2(job))) {
+        throw new PgpError(
+          'pgp_feature_not_allowed',
+          job.ctx,
+          'AEAD encryption (SEIPD v2) is not accepted; expected SEIPD v1 with MDC',
+        );
+      }
+      if (failure) throw failure;
+      const inner = job.encrypted ? await innerOf(job, sessionKey) : job.outer;
+      const listed = await listSignatures(inner, [], job.verifyAt, job.ctx, job.maxBytes);
+      return {
+        inner,
+        ...(info ? { cipher: cipherName(info.cipher) } : {}),
+        signatures: signaturesOf(r.status),
+        packetSignatures: listed,
+      };
+    } finally {
+      await disposeHome(home);
     }
-    return {
-      data: data(),
-      async finish() {
-        if (!finished) throw new PgpError('pgp_engine_failed', job.ctx, 'gpg output was not read to the end');
-        return { signatures: signaturesOf(r.status) };
-      },
-    };
   }
 
   return { name: 'gpg', encrypt, decrypt };
@@ -229,11 +249,75 @@ export function createGpgEngine(options: GpgEngineOptions = {}): PgpEngine {
 
 const asBytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.length);
 
-/** Decryption failures from the status lines; signature problems are left to the pipeline (exit 1 is fine). */
+async function* toAsync(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+/** The SESSION_KEY line, removed from the status lines so that no error detail or log ever carries it. */
+function takeSessionKey(status: string[]): openpgp.SessionKey | undefined {
+  const index = status.findIndex((l) => l.startsWith('[GNUPG:] SESSION_KEY '));
+  if (index < 0) return undefined;
+  const [algo, hex] = (status[index]!.split(' ')[2] ?? '').split(':');
+  status.splice(index, 1);
+  return {
+    algorithm: cipherName(Number(algo)) as openpgp.enums.symmetricNames,
+    data: new Uint8Array(Buffer.from(hex ?? '', 'hex')),
+  };
+}
+
+/**
+ * gpg 2.2 predates SEIPD v2 and calls it damaged; openpgp.js tells (a session key without a cipher belongs to
+ * a SEIPD v2 packet), so that both engines refuse it as the feature it is.
+ */
+async function isSeipdV2(job: DecryptJob): Promise<boolean> {
+  try {
+    const keys = await openpgpDecryptSessionKeys({
+      message: job.outer,
+      decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
+      date: job.now,
+    });
+    return keys.some((k) => k.algorithm === null);
+  } catch {
+    return false;
+  }
+}
+
+/** DECRYPTION_INFO <mdc_method> <sym_algo> [<aead_algo>]. */
+function decryptionInfo(status: string[]): { mdc: number; cipher: number; aead: number } | undefined {
+  const line = status.find((l) => l.startsWith('[GNUPG:] DECRYPTION_INFO '));
+  if (!line) return undefined;
+  const [, , mdc, cipher, aead] = line.split(' ');
+  return { mdc: Number(mdc), cipher: Number(cipher), aead: Number(aead ?? 0) };
+}
+
+async function innerOf(
+  job: DecryptJob,
+  sessionKey: openpgp.SessionKey | undefined,
+): Promise<openpgp.Message<Uint8Array>> {
+  if (!sessionKey)
+    throw new PgpError('pgp_engine_failed', job.ctx, 'gpg decrypted the message but reported no session key');
+  try {
+    const config = readConfig(job.maxBytes);
+    return (await job.outer.decrypt(
+      undefined,
+      undefined,
+      [sessionKey],
+      job.now,
+      config,
+    )) as openpgp.Message<Uint8Array>;
+  } catch (error) {
+    throw readFailure(job.ctx, error, job.maxBytes, 'decryption failed (modified or truncated ciphertext)');
+  }
+}
+
+/**
+ * Failures of the data itself from the status lines. A signature that does not verify is not one of them
+ * (gpg then exits 1 with the data intact): signatures are judged by the pipeline, as for openpgp.js.
+ */
 function classifyFailure(job: DecryptJob, r: GpgRun, code: number): PgpError | undefined {
   const has = (keyword: string) => r.status.some((l) => l.startsWith(`[GNUPG:] ${keyword}`));
   const details = { gpgStderr: r.stderr().slice(0, 1000), gpgStatus: r.status.slice(-12) };
-  if (job.encrypted && (has('DECRYPTION_FAILED') || !has('DECRYPTION_OKAY'))) {
+  if (job.encrypted) {
     const noSecKey = r.status.filter((l) => l.startsWith('[GNUPG:] NO_SECKEY')).map((l) => l.split(' ')[2]);
     const encTo = r.status.filter((l) => l.startsWith('[GNUPG:] ENC_TO')).map((l) => l.split(' ')[2]);
     if (encTo.length > 0 && noSecKey.length === encTo.length) {
@@ -244,11 +328,25 @@ function classifyFailure(job: DecryptJob, r: GpgRun, code: number): PgpError | u
         details,
       );
     }
-    return new PgpError('pgp_corrupted', job.ctx, 'decryption failed (modified or truncated ciphertext)', details);
+    // With a bad signature gpg stops before the MDC (no DECRYPTION_OKAY): that is the signature's verdict,
+    // not damage. The MDC is then checked when openpgp.js decrypts with gpg's session key.
+    const signed = r.status.some((l) => /^\[GNUPG:\] (GOODSIG|BADSIG|ERRSIG|EXPKEYSIG|REVKEYSIG|EXPSIG)/.test(l));
+    if (has('BADMDC') || has('DECRYPTION_FAILED') || (!has('DECRYPTION_OKAY') && !signed)) {
+      return new PgpError('pgp_corrupted', job.ctx, 'decryption failed (modified or truncated ciphertext)', details);
+    }
   }
-  if (has('NODATA') || has('UNEXPECTED') || has('BADMDC')) {
+  if (/exceeded --max-output/i.test(r.stderr())) {
+    return new PgpError(
+      'pgp_feature_not_allowed',
+      job.ctx,
+      `decompression limit: the plaintext would exceed ${job.maxBytes} bytes (possible compression bomb)`,
+      details,
+    );
+  }
+  if (has('NODATA') || has('UNEXPECTED'))
     return new PgpError('pgp_corrupted', job.ctx, 'the message is damaged', details);
-  }
+  // One-pass headers not matching the signatures: the pipeline names that (message.ts checkPairing).
+  if (/ambiguous signature data/.test(r.stderr())) return undefined;
   const sigLines = r.status.some((l) => /^\[GNUPG:\] (GOODSIG|BADSIG|ERRSIG|EXPKEYSIG|REVKEYSIG|EXPSIG)/.test(l));
   if (code !== 0 && !sigLines) {
     return new PgpError('pgp_corrupted', job.ctx, `gpg could not process the message (exit ${code})`, details);
@@ -256,31 +354,57 @@ function classifyFailure(job: DecryptJob, r: GpgRun, code: number): PgpError | u
   return undefined;
 }
 
+/**
+ * One entry per signature (NEWSIG starts each). VALIDSIG gives the hash algorithm and the creation time of a
+ * good signature, ERRSIG those of one gpg could not check; BADSIG gives neither (it is refused anyway).
+ */
 function signaturesOf(status: string[]): RawSignature[] {
   const out: RawSignature[] = [];
-  let validFingerprint: string | undefined;
+  let current: RawSignature | undefined;
+  const start = (keyId: string) => {
+    if (current?.keyId !== '') {
+      current = { keyId, status: 'bad' };
+      out.push(current);
+    }
+    current.keyId = keyId;
+    return current;
+  };
   for (const line of status) {
     const [, keyword, ...args] = line.split(' ');
     const keyId = (args[0] ?? '').toUpperCase();
     switch (keyword) {
+      case 'NEWSIG':
+        current = { keyId: '', status: 'bad' };
+        out.push(current);
+        break;
       case 'GOODSIG':
       case 'EXPSIG':
       case 'EXPKEYSIG':
       case 'REVKEYSIG':
         // Cryptographically valid; key expiry and revocation are judged by the pipeline, as for openpgp.js.
-        out.push({ keyId, status: 'good' });
+        start(keyId).status = 'good';
         break;
       case 'BADSIG':
-        out.push({ keyId, status: 'bad', detail: 'gpg: BAD signature' });
+        Object.assign(start(keyId), { status: 'bad', detail: 'gpg: BAD signature' });
         break;
-      case 'ERRSIG':
-        out.push({ keyId, status: args[5] === '9' ? 'no_key' : 'bad', detail: `gpg: ERRSIG rc=${args[5] ?? '?'}` });
+      case 'ERRSIG': {
+        // ERRSIG <keyid> <pkalgo> <hashalgo> <sig_class> <time> <rc> [<fpr>]
+        const sig = start(keyId);
+        sig.status = args[5] === '9' ? 'no_key' : 'bad';
+        sig.detail = `gpg: ERRSIG rc=${args[5] ?? '?'}`;
+        sig.hash = hashName(Number(args[2]));
+        sig.created = new Date(Number(args[4]) * 1000);
         break;
+      }
       case 'VALIDSIG':
-        validFingerprint = (args[0] ?? '').toUpperCase();
-        for (const sig of out) if (sig.status === 'good' && !sig.fingerprint) sig.fingerprint = validFingerprint;
+        // VALIDSIG <fpr> <date> <timestamp> <expire> <version> <reserved> <pkalgo> <hashalgo> <class> [<primary fpr>]
+        if (current) {
+          current.fingerprint = keyId;
+          current.hash = hashName(Number(args[7]));
+          current.created = new Date(Number(args[2]) * 1000);
+        }
         break;
     }
   }
-  return out;
+  return out.filter((s) => s.keyId !== '');
 }

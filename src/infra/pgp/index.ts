@@ -43,8 +43,8 @@ export {
   readPrivateKeyring,
   splitArmoredKeys,
 } from './keyring.ts';
+export { looksArmored } from './message.ts';
 export { createOpenpgpEngine } from './openpgp-engine.ts';
-export { inspectMessageHead, type MessageHead, PACKET, type PacketHeader, readPacketHeaders } from './packets.ts';
 export {
   DEFAULT_LIMITS,
   type DecryptLimits,
@@ -53,4 +53,5 @@ export {
   type OpenedStream,
   type VerifiedMessage,
 } from './pipeline.ts';
+export { cipherVerdict, DEFAULT_CLOCK_SKEW_SECONDS, hashVerdict } from './policy.ts';
 export { type ByteSource, collect, toAsyncIterable } from './streams.ts';

@@ -1,33 +1,16 @@
 /**
- * The default engine: openpgp.js 6 in process, streaming through web streams. SEIPD v1 is forced by handing
- * openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would otherwise pick SEIPD v2 (OCB)
- * on its own whenever every recipient key advertises it, which older bank tools cannot read.
- *
- * Binary messages take the fast path, where the per-byte work is node:crypto's: openpgp.js reads the keys,
- * encrypts or decrypts the session key and builds and checks the signature packets; signed-literal.ts writes
- * and reads the one-pass signed data around the content (OpenSSL signs); seipd.ts does the SEIPD packet, in a
- * worker thread for large files, where the content's digests are computed too (inner-digest.ts). Armored
- * messages, and anything whose layout, cipher or key type the fast path does not know, go through openpgp.js
- * whole: slower, same result.
+ * The default engine: openpgp.js 6 in process, through its public API only. Writing streams large inputs
+ * (openpgp.js signs and encrypts a web stream as it flows); reading takes the whole message (message.ts).
+ * SEIPD v1 is forced by handing openpgp.js an AES-256 session key without an AEAD algorithm: openpgp.js would
+ * otherwise pick SEIPD v2 (OCB) whenever every recipient key advertises it, which older bank tools cannot read.
  */
 import { randomBytes } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { OPENPGP_CONFIG } from './config.ts';
-import type {
-  DecryptJob,
-  EncryptJob,
-  FileDecryptJob,
-  PgpEngine,
-  RawDecryption,
-  RawFileDecryption,
-  RawSignature,
-} from './engine.ts';
+import type { DecryptJob, EncryptJob, PgpEngine, RawDecryption, RawSignature } from './engine.ts';
 import { PgpError } from './errors.ts';
-import { type EncryptedDataLocation, locateEncryptedData } from './packets.ts';
-import { canEncryptSeipd, isSeipdCipher, PacketBodyReader } from './seipd.ts';
-import { decryptFileInWorker, type InnerDigests, OFFLOAD_THRESHOLD, seipdTransform } from './seipd-offload.ts';
-import { fastSigner, readSignedLiteral, signedLiteral, verifySignatures } from './signed-literal.ts';
-import { bytesToText, peek, rechunk, textToBytes, toWebStream } from './streams.ts';
+import { listSignatures, readConfig, readFailure } from './message.ts';
+import { concat, rechunk, textToBytes, toWebStream } from './streams.ts';
 
 const CHUNK = 1 << 20;
 
@@ -49,68 +32,45 @@ async function* fromWeb<T>(stream: ReadableStream<T> | T): AsyncIterable<T> {
   }
 }
 
-function corrupted(job: { ctx: DecryptJob['ctx'] }, error: unknown): PgpError {
-  if (error instanceof PgpError) return error;
-  return new PgpError('pgp_corrupted', job.ctx, `the message could not be read: ${(error as Error).message}`);
-}
+/**
+ * Up to this much input is handed to openpgp.js as one array (a 10 MB file signs and encrypts ~1.4x faster
+ * that way than streamed); beyond it the input streams, in constant memory.
+ */
+const WHOLE_BELOW = 64 * 1024 * 1024;
 
-const HEAD_BYTES = 64 * 1024;
-/** Enough decrypted bytes to see the one-pass signature packets and the literal packet's header. */
-const INNER_HEAD_BYTES = 4096;
-
-/** How often the one-pass signed data was written and read here rather than by openpgp.js (tests). */
-export const signedLiteralRuns = { written: 0, read: 0 };
-
-/** The signed literal data: our one-pass writer where the key allows, openpgp.js otherwise (or unsigned). */
-async function innerPackets(input: AsyncIterable<Uint8Array>, job: EncryptJob): Promise<AsyncIterable<Uint8Array>> {
-  const chunks = rechunk(input, CHUNK);
-  const signer = job.signer ? await fastSigner(job.signer.unlocked, job.now) : undefined;
-  const fast = signer && signedLiteral(chunks, signer, job.filename, job.now);
-  if (fast) {
-    signedLiteralRuns.written++;
-    return fast;
+/** The input whole when it is small, else a stream of all of it (what was read first included). */
+async function wholeOrStream(
+  input: AsyncIterable<Uint8Array>,
+  wholeBelow: number,
+): Promise<Uint8Array | ReadableStream<Uint8Array>> {
+  const iterator = input[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return concat(head, length);
+    head.push(next.value);
+    length += next.value.length;
+    if (length >= wholeBelow) break;
   }
-  // Created only here: openpgp.js starts pulling its input as soon as the message exists.
-  const message = await openpgp.createMessage({
-    binary: toWebStream(chunks),
-    filename: job.filename,
-    format: 'binary',
-    date: job.now,
-  });
-  const inner = job.signer
-    ? await openpgp.sign({
-        message,
-        signingKeys: [job.signer.unlocked],
-        format: 'binary',
-        date: job.now,
-        config: OPENPGP_CONFIG,
-      } as Parameters<typeof openpgp.sign>[0])
-    : message.write();
-  return fromWeb(inner as unknown as ReadableStream<Uint8Array>);
-}
-
-/** Session key packets by openpgp.js, then our SEIPD packet around the signed literal data. */
-async function* encryptFast(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
-  const inner = await innerPackets(input, job);
-  const sessionKey = new Uint8Array(randomBytes(32));
-  yield await openpgp.encryptSessionKey({
-    data: sessionKey,
-    algorithm: 'aes256',
-    encryptionKeys: job.recipients.map((r) => r.key),
-    format: 'binary',
-    date: job.now,
-    config: OPENPGP_CONFIG,
-  });
-  yield* seipdTransform('encrypt', 'aes256', sessionKey, inner);
-}
-
-async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob): AsyncIterable<Uint8Array> {
-  if (!job.armor && job.recipients.length > 0 && canEncryptSeipd()) {
-    yield* encryptFast(input, job);
-    return;
+  async function* all(): AsyncIterable<Uint8Array> {
+    yield* head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
   }
+  return toWebStream(rechunk(all(), CHUNK));
+}
+
+async function* encrypt(
+  input: AsyncIterable<Uint8Array>,
+  job: EncryptJob,
+  wholeBelow = WHOLE_BELOW,
+): AsyncIterable<Uint8Array> {
   const message = await openpgp.createMessage({
-    binary: toWebStream(rechunk(input, CHUNK)),
+    binary: await wholeOrStream(input, wholeBelow),
     filename: job.filename,
     format: 'binary',
     date: job.now,
@@ -142,214 +102,106 @@ async function* encryptStream(input: AsyncIterable<Uint8Array>, job: EncryptJob)
   yield* textToBytes(fromWeb(output));
 }
 
-async function decryptWhole(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
-  let message: openpgp.Message<ReadableStream<Uint8Array>>;
-  try {
-    message = job.armored
-      ? await openpgp.readMessage({
-          armoredMessage: toWebStream(bytesToText(rechunk(input, CHUNK)) as AsyncIterable<never>) as never,
-          config: OPENPGP_CONFIG,
-        })
-      : await openpgp.readMessage({ binaryMessage: toWebStream(rechunk(input, CHUNK)), config: OPENPGP_CONFIG });
-  } catch (error) {
-    throw corrupted(job, error);
+/**
+ * openpgp.js decrypts a session key only for a cipher the decryption key's self-signature lists (or one of
+ * its fallbacks: AES-256, AES-128, 3DES, CAST5), while a receiver should decrypt whatever strong cipher it can
+ * (docs/pgp.md): our older keys list AES-256 and AES-128 only, and a bank choosing AES-192 is fine. So the key
+ * decrypts through an in-memory copy of it re-certified (openpgp.reformatKey) with AES-192 listed. The copy
+ * is never stored or exported; our keys' expiry and revocation are checked on the originals before this.
+ */
+const decryptionViews = new WeakMap<openpgp.PrivateKey, Promise<openpgp.PrivateKey>>();
+
+function decryptionView(key: openpgp.PrivateKey): Promise<openpgp.PrivateKey> {
+  let view = decryptionViews.get(key);
+  if (!view) {
+    view = openpgp
+      .reformatKey({
+        privateKey: key,
+        userIDs: [{ name: 'decryption view' }],
+        date: key.getCreationTime(),
+        format: 'object',
+        config: { ...OPENPGP_CONFIG, preferredSymmetricAlgorithm: openpgp.enums.symmetric.aes192 },
+      })
+      .then((pair) => pair.privateKey);
+    view.catch(() => decryptionViews.delete(key));
+    decryptionViews.set(key, view);
   }
-  let result: openpgp.DecryptMessageResult | openpgp.VerifyMessageResult;
-  try {
-    result = job.encrypted
-      ? await openpgp.decrypt({
-          message,
-          decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
-          verificationKeys: job.verificationKeys.map((k) => k.key),
-          format: 'binary',
-          date: job.now,
-          config: OPENPGP_CONFIG,
-        })
-      : await verifyWhole(message, job);
-  } catch (error) {
-    throw corrupted(job, error);
-  }
-  return rawDecryption(result, job);
+  return view;
 }
 
-/** A signed message verified by openpgp.js as it streams. */
-function verifyWhole(message: openpgp.Message<ReadableStream<Uint8Array>>, job: DecryptJob) {
-  return openpgp.verify({
-    message,
-    verificationKeys: job.verificationKeys.map((k) => k.key),
-    format: 'binary',
-    date: job.now,
-    config: OPENPGP_CONFIG,
-  });
-}
-
-async function decryptSessionKey(
-  where: EncryptedDataLocation,
-  job: DecryptJob,
-): Promise<{ data: Uint8Array; algorithm: string }> {
+async function decryptData(job: DecryptJob): Promise<{ inner: openpgp.Message<Uint8Array>; cipher: string }> {
+  const config = readConfig(job.maxBytes);
+  let sessionKeys: openpgp.DecryptedSessionKey[];
   try {
-    const keys = await openpgp.decryptSessionKeys({
-      message: await openpgp.readMessage({ binaryMessage: where.sessionKeyPackets, config: OPENPGP_CONFIG }),
-      decryptionKeys: job.decryptionKeys.map((k) => k.unlocked),
+    sessionKeys = await openpgp.decryptSessionKeys({
+      message: job.outer,
+      decryptionKeys: await Promise.all(job.decryptionKeys.map((k) => decryptionView(k.unlocked))),
       date: job.now,
-      config: OPENPGP_CONFIG,
+      config,
     });
-    return keys[0] as { data: Uint8Array; algorithm: string };
   } catch (error) {
-    throw corrupted(job, error);
-  }
-}
-
-/**
- * Session key packets and a SEIPD v1 packet with an AES session key: the key by openpgp.js, the packet by
- * seipd.ts, the signed content inside by signed-literal.ts (plain one-pass signed data) or openpgp.js (any
- * other layout). Undefined (nothing consumed) for anything else.
- */
-async function decryptFast(
-  head: Uint8Array,
-  input: AsyncIterable<Uint8Array>,
-  job: DecryptJob,
-): Promise<RawDecryption | undefined> {
-  const where = locateEncryptedData(head);
-  if (!where || where.sessionKeyPackets.length === 0) return undefined;
-  const sessionKey = await decryptSessionKey(where, job);
-  const algorithm = sessionKey.algorithm;
-  if (!isSeipdCipher(algorithm)) return undefined;
-  async function* body(): AsyncIterable<Uint8Array> {
-    const reader = new PacketBodyReader(where!.first);
-    let skip = where!.bodyOffset;
-    for await (const chunk of input) {
-      const rest = skip >= chunk.length ? undefined : chunk.subarray(skip);
-      skip = Math.max(0, skip - chunk.length);
-      if (rest) yield* reader.push(rest);
+    const detail = (error as Error).message;
+    // The cipher is not named: openpgp.js stops before telling it. Both engines give the same code.
+    if (/non-preferred symmetric algorithm|unsupported cipher/i.test(detail)) {
+      throw new PgpError(
+        'pgp_feature_not_allowed',
+        job.ctx,
+        'session key cipher is not accepted (AES-128/192/256; 3DES and CAST5 only with allow_legacy_ciphers)',
+      );
     }
-    reader.end();
+    throw new PgpError('pgp_not_encrypted_to_us', job.ctx, `none of our keys decrypts the session key: ${detail}`);
   }
-  const digests: InnerDigests = {};
-  let decrypted: Awaited<ReturnType<typeof peek>>;
+  const key = sessionKeys[0]!;
+  // `algorithm` is null exactly when the session key belongs to a SEIPD v2 (AEAD) packet.
+  if (key.algorithm === null) {
+    throw new PgpError(
+      'pgp_feature_not_allowed',
+      job.ctx,
+      'AEAD encryption (SEIPD v2) is not accepted; expected SEIPD v1 with MDC',
+    );
+  }
+  job.checkCipher(key.algorithm);
   try {
-    decrypted = await peek(seipdTransform('decrypt', algorithm, sessionKey.data, body(), digests), INNER_HEAD_BYTES);
+    const inner = await job.outer.decrypt(
+      undefined,
+      undefined,
+      [{ data: key.data, algorithm: key.algorithm }],
+      job.now,
+      config,
+    );
+    return { inner: inner as openpgp.Message<Uint8Array>, cipher: key.algorithm };
   } catch (error) {
-    throw corrupted(job, error);
+    throw readFailure(job.ctx, error, job.maxBytes, 'decryption failed (modified or truncated ciphertext)');
   }
-  const read = readSignedLiteral(decrypted.head, decrypted.rest, () => digests.digests, job.verificationKeys, job.now);
-  if (!read.fallback) {
-    signedLiteralRuns.read++;
-    return signedLiteralDecryption(read, job, () => digests.contentSha256);
-  }
-  let result: openpgp.VerifyMessageResult;
-  try {
-    const message = await openpgp.readMessage({
-      binaryMessage: toWebStream(decrypted.rest),
-      config: OPENPGP_CONFIG,
-    });
-    result = await verifyWhole(message, job);
-  } catch (error) {
-    throw corrupted(job, error);
-  }
-  return rawDecryption(result, job);
 }
 
-/**
- * A large file whose SEIPD packet holds plain one-pass signed data: decrypted file to file by a worker
- * (seipd-file.ts), signatures checked here against the digests it computed. Undefined for anything else,
- * small files (not worth a thread hop) and where no worker can run.
- */
-async function decryptFile(job: FileDecryptJob): Promise<RawFileDecryption | undefined> {
-  if (!job.encrypted || job.armored || job.size < OFFLOAD_THRESHOLD) return undefined;
-  const where = locateEncryptedData(job.head);
-  if (!where || where.sessionKeyPackets.length === 0) return undefined;
-  const sessionKey = await decryptSessionKey(where, job);
-  if (!isSeipdCipher(sessionKey.algorithm)) return undefined;
-  let result: Awaited<ReturnType<typeof decryptFileInWorker>>;
-  try {
-    result = await decryptFileInWorker({
-      input: job.input,
-      bodyOffset: where.bodyOffset,
-      first: where.first,
-      algorithm: sessionKey.algorithm,
-      key: sessionKey.data,
-      output: job.output,
-      maxOutputBytes: job.maxOutputBytes,
-    });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'output_limit') throw new PgpError('pgp_feature_not_allowed', job.ctx, (error as Error).message);
-    // A file system error (the worker passes its code): the message may be fine, the disk is not.
-    if (code !== undefined) throw error;
-    throw corrupted(job, error);
-  }
-  if (!result || result.fallback) return undefined;
-  const { signatures, digests } = result;
-  signedLiteralRuns.read++;
-  return {
-    bytesOut: result.bytesOut,
-    finish: async () => ({ signatures: await verifySignatures(signatures, digests, job.verificationKeys, job.now) }),
-    ...(result.contentSha256 ? { plaintextSha256: result.contentSha256 } : {}),
-  };
-}
-
-function signedLiteralDecryption(
-  read: Extract<ReturnType<typeof readSignedLiteral>, { fallback: false }>,
-  job: DecryptJob,
-  contentSha256: () => string | undefined,
-): RawDecryption {
-  async function* data(): AsyncIterable<Uint8Array> {
+async function decrypt(job: DecryptJob): Promise<RawDecryption> {
+  const { inner, cipher } = job.encrypted ? await decryptData(job) : { inner: job.outer, cipher: undefined };
+  const keys = job.verificationKeys.map((k) => k.key);
+  const listed = await listSignatures(inner, keys, job.verifyAt, job.ctx, job.maxBytes);
+  const signatures: RawSignature[] = [];
+  for (const { keyId, hash, created, verified } of listed) {
+    const facts = { keyId, hash, ...(created ? { created } : {}) };
     try {
-      yield* read.data;
+      await verified;
+      signatures.push({ ...facts, status: 'good' });
     } catch (error) {
-      throw corrupted(job, error);
+      const detail = (error as Error).message;
+      signatures.push({ ...facts, status: /could not find signing key/i.test(detail) ? 'no_key' : 'bad', detail });
     }
   }
-  return {
-    data: data(),
-    finish: async () => ({ signatures: await read.finish() }),
-    plaintextSha256: () => contentSha256(),
-  };
+  return { inner, ...(cipher ? { cipher } : {}), signatures, packetSignatures: listed };
 }
 
-async function decrypt(input: AsyncIterable<Uint8Array>, job: DecryptJob): Promise<RawDecryption> {
-  if (!job.encrypted || job.armored) return decryptWhole(input, job);
-  const { head, rest } = await peek(input, HEAD_BYTES);
-  return (await decryptFast(head, rest, job)) ?? decryptWhole(rest, job);
+export interface OpenpgpEngineOptions {
+  /** Inputs from this size on are streamed (default 64 MiB). */
+  wholeBelowBytes?: number;
 }
 
-function rawDecryption(
-  result: openpgp.DecryptMessageResult | openpgp.VerifyMessageResult,
-  job: DecryptJob,
-): RawDecryption {
-  const signatures = result.signatures;
-  async function* data(): AsyncIterable<Uint8Array> {
-    try {
-      for await (const chunk of fromWeb(result.data as unknown as ReadableStream<Uint8Array>)) yield chunk;
-    } catch (error) {
-      throw corrupted(job, error);
-    }
-  }
-  return {
-    data: data(),
-    async finish() {
-      const out: RawSignature[] = [];
-      for (const sig of signatures) {
-        const keyId = sig.keyID.toHex().toUpperCase();
-        try {
-          await sig.verified;
-          out.push({ keyId, status: 'good' });
-        } catch (error) {
-          const detail = (error as Error).message;
-          out.push({ keyId, status: /could not find signing key/i.test(detail) ? 'no_key' : 'bad', detail });
-        }
-      }
-      return { signatures: out };
-    },
-  };
-}
-
-export function createOpenpgpEngine(): PgpEngine {
+export function createOpenpgpEngine(options: OpenpgpEngineOptions = {}): PgpEngine {
   return {
     name: 'openpgp',
-    encrypt: encryptStream,
+    encrypt: (input, job) => encrypt(input, job, options.wholeBelowBytes ?? WHOLE_BELOW),
     decrypt,
-    decryptFile,
   };
 }

@@ -1,28 +1,29 @@
 /**
- * What is acceptable, decided once for both engines. Before a byte is decrypted: the message's top-level
- * packets are read (AEAD / SEIPD v2 / unprotected SED refused, recipients compared with our keys). While it
- * streams: output size and expansion ratio are bounded (a compression bomb is refused long before memory is
- * at risk). At its end: the signature must be good, by a key of the bank, pinned when the profile pins
- * fingerprints, and that key must be neither expired nor revoked. Any failure surfaces as a PgpError thrown by
- * the output stream, at the latest when it ends: callers act on the plaintext only after it ended cleanly.
+ * What is acceptable, decided once for both engines (docs/pgp.md). The message is read whole (bounded by the
+ * limits), then: outer packets (AEAD and data without MDC refused, recipients compared with our keys); the
+ * engine decrypts and verifies, the session key's cipher checked against the policy before the data is
+ * decrypted; the decrypted packets read by openpgp.js (decompression bounded, the literal data kept byte for
+ * byte, one-pass headers paired with their signatures); then every signature must be by an accepted key of the
+ * bank that is neither expired nor revoked, with a strong hash, not dated beyond the allowed clock skew, and
+ * good. Nothing of the plaintext is handed out before all of that passed.
  */
-import { open } from 'node:fs/promises';
-import type { DecryptJob, EncryptJob, PgpEngine, RawSignature } from './engine.ts';
-import { PgpError } from './errors.ts';
-import { assertUsable, findKey, type KeyEntry } from './keyring.ts';
-import { inspectMessageHead, type MessageHead, PACKET } from './packets.ts';
-import { peek } from './streams.ts';
+import type { PgpEngine, RawSignature } from './engine.ts';
+import { PgpError, type PgpErrorContext } from './errors.ts';
+import { assertUsable, findKey, type KeyEntry, type PrivateKeyEntry } from './keyring.ts';
+import { checkPairing, type InnerMessage, readInner, readOuter } from './message.ts';
+import { cipherVerdict, DEFAULT_CLOCK_SKEW_SECONDS, hashVerdict } from './policy.ts';
+import { concat } from './streams.ts';
 
 export interface DecryptLimits {
-  /** Absolute ceiling on plaintext size. */
+  /** Absolute ceiling on plaintext size (and on the message read). */
   maxOutputBytes: number;
-  /** Plaintext may be at most this many times the input read so far (after `expansionSlackBytes`). */
+  /** Plaintext may be at most this many times the message's size (after `expansionSlackBytes`). */
   maxExpansionRatio: number;
   expansionSlackBytes: number;
 }
 
 export const DEFAULT_LIMITS: DecryptLimits = {
-  maxOutputBytes: 8 * 1024 ** 3,
+  maxOutputBytes: 512 * 1024 ** 2,
   maxExpansionRatio: 100,
   expansionSlackBytes: 16 * 1024 ** 2,
 };
@@ -33,251 +34,221 @@ export interface DecryptPolicy {
   /** Upper-case hex fingerprints (primary or signing subkey); empty = any key in `verificationKeys`. */
   acceptedSigners: string[];
   limits: DecryptLimits;
+  /** 3DES and CAST5 session keys accepted (the bank's `pgp.allow_legacy_ciphers`). */
+  allowLegacyCiphers?: boolean;
+  clockSkewSeconds?: number;
+  /** Accepted, but worth an operator's look: a legacy cipher, a signature dated in the future within the skew. */
+  warn?: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface DecryptKeys {
+  ctx: PgpErrorContext;
+  decryptionKeys: PrivateKeyEntry[];
+  verificationKeys: KeyEntry[];
+  now: Date;
 }
 
 export interface VerifiedMessage {
-  /** Primary fingerprint of the key whose signature was accepted; undefined when unsigned (profile allows). */
+  /** Primary fingerprint of the first accepted signer; undefined when unsigned (profile allows). */
   signerFingerprint?: string;
+  /** Primary fingerprints of every signer (a message may carry several signatures, all checked). */
+  signers: string[];
   /** Key ids the message was encrypted to. */
   encryptedTo: string[];
+  /** Session key cipher (openpgp.js name); undefined when not encrypted. */
+  cipher?: string;
   bytesIn: number;
   bytesOut: number;
 }
 
 export interface OpenedStream {
-  /** Plaintext. Throws a PgpError on failure, possibly only at the end: do not act on it before it ends. */
+  /** Plaintext, handed out only once the whole message passed; throws the PgpError otherwise. */
   data: AsyncIterable<Uint8Array>;
   /** Settles after `data` ended: the verified facts, or the same error `data` threw. */
   result: Promise<VerifiedMessage>;
-  /** Present when the engine hashes the plaintext itself: after `data` ended, its SHA-256 (hex). */
-  plaintextSha256?: () => string | undefined;
 }
 
-const HEAD_BYTES = 64 * 1024;
-
-function checkHead(head: MessageHead, job: Omit<DecryptJob, 'encrypted' | 'armored'>, policy: DecryptPolicy) {
-  const { ctx } = job;
-  const tags = head.packets.map((p) => p.tag);
-  if (head.packets.length === 0) throw new PgpError('pgp_corrupted', ctx, 'no OpenPGP packets found');
-  if (tags.includes(PACKET.AEAD_ENCRYPTED) || head.packets.some((p) => p.tag === PACKET.SEIPD && p.version !== 1)) {
-    throw new PgpError(
-      'pgp_feature_not_allowed',
-      ctx,
-      'AEAD encryption (SEIPD v2 / OCB / EAX) is not accepted; expected SEIPD v1 with MDC',
-    );
-  }
-  if (
-    head.packets.some((p) => (p.tag === PACKET.PKESK && p.version !== 3) || (p.tag === PACKET.SKESK && p.version !== 4))
-  ) {
-    throw new PgpError(
-      'pgp_feature_not_allowed',
-      ctx,
-      'v6 session key packets are not accepted (RFC 4880 / v4 profile)',
-    );
-  }
-  if (tags.includes(PACKET.SED)) {
-    throw new PgpError(
-      'pgp_feature_not_allowed',
-      ctx,
-      'symmetrically encrypted data without integrity protection (no MDC)',
-    );
-  }
-  const encrypted = tags.includes(PACKET.SEIPD);
-  const recipients = head.packets.filter((p) => p.tag === PACKET.PKESK).map((p) => p.keyId ?? '?');
-  if (!encrypted && policy.requireEncryption) {
-    throw new PgpError('pgp_not_encrypted_to_us', ctx, 'the message is not encrypted');
-  }
-  if (encrypted) {
-    if (recipients.length === 0) {
-      throw new PgpError('pgp_not_encrypted_to_us', ctx, 'the message is encrypted with a password, not to a key');
+async function readAll(input: AsyncIterable<Uint8Array>, ctx: PgpErrorContext, limit: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of input) {
+    length += chunk.length;
+    if (length > limit) {
+      throw new PgpError('pgp_feature_not_allowed', ctx, `the message is larger than the limit of ${limit} bytes`);
     }
-    const ours = job.decryptionKeys.flatMap((k) => k.info.keyIds);
-    const anonymous = recipients.includes('0000000000000000');
-    if (!anonymous && !recipients.some((id) => ours.includes(id))) {
+    parts.push(chunk);
+  }
+  return concat(parts, length);
+}
+
+function checkRecipients(recipients: string[], keys: DecryptKeys): void {
+  if (recipients.length === 0) return;
+  const ours = keys.decryptionKeys.flatMap((k) => k.info.keyIds);
+  const anonymous = recipients.includes('0000000000000000');
+  if (!anonymous && !recipients.some((id) => ours.includes(id))) {
+    throw new PgpError(
+      'pgp_not_encrypted_to_us',
+      { ...keys.ctx, fingerprint: recipients.join(',') },
+      `encrypted to key ids ${recipients.join(', ')}, none of them ours`,
+    );
+  }
+}
+
+/** One signature, judged in a fixed order so that both engines name the same reason. */
+async function judgeOne(
+  sig: RawSignature,
+  fallback: InnerMessage['signatures'][number] | undefined,
+  keys: DecryptKeys,
+  policy: DecryptPolicy,
+): Promise<string> {
+  const { ctx, now } = keys;
+  const key = findKey(keys.verificationKeys, sig.fingerprint ?? sig.keyId) ?? findKey(keys.verificationKeys, sig.keyId);
+  if (!key || sig.status === 'no_key') {
+    throw new PgpError(
+      'pgp_unknown_signer',
+      { ...ctx, fingerprint: sig.keyId },
+      'signed by a key that is not one of the bank keys',
+    );
+  }
+  const accepted =
+    policy.acceptedSigners.length === 0 ||
+    policy.acceptedSigners.includes(key.info.fingerprint) ||
+    (sig.fingerprint !== undefined && policy.acceptedSigners.includes(sig.fingerprint));
+  if (!accepted) {
+    throw new PgpError(
+      'pgp_unknown_signer',
+      { ...ctx, fingerprint: key.info.fingerprint },
+      'signed by a bank key that is not in accepted_signer_fingerprints',
+    );
+  }
+  await assertUsable(key, 'verify', ctx, now);
+  const where = { ...ctx, fingerprint: key.info.fingerprint };
+  const hash = sig.hash ?? fallback?.hash;
+  if (hash !== undefined && hashVerdict(hash) !== 'ok') {
+    throw new PgpError(
+      'pgp_weak_hash',
+      where,
+      `the signature uses ${hash.toUpperCase()}; SHA-256 or stronger (SHA-224) is required`,
+    );
+  }
+  const created = sig.created ?? fallback?.created;
+  const skew = policy.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  if (created) {
+    const ahead = Math.round((created.getTime() - now.getTime()) / 1000);
+    if (ahead > skew) {
       throw new PgpError(
-        'pgp_not_encrypted_to_us',
-        { ...ctx, fingerprint: recipients.join(',') },
-        `encrypted to key ids ${recipients.join(', ')}, none of them ours`,
+        'pgp_signature_in_future',
+        where,
+        `the signature is dated ${created.toISOString()}, ${ahead} s ahead of our clock (allowed: ${skew} s)`,
       );
     }
+    if (ahead > 0)
+      policy.warn?.('pgp signature dated in the future, within the allowed clock skew', {
+        ...where,
+        aheadSeconds: ahead,
+      });
   }
-  if (
-    !encrypted &&
-    policy.requireSignature &&
-    !tags.includes(PACKET.ONE_PASS_SIGNATURE) &&
-    !tags.includes(PACKET.SIGNATURE)
-  ) {
-    if (!tags.includes(PACKET.COMPRESSED)) throw new PgpError('pgp_bad_signature', ctx, 'the message is not signed');
-  }
-  return { encrypted, recipients };
+  if (sig.status !== 'good') throw new PgpError('pgp_bad_signature', where, 'the signature does not match the content');
+  return key.info.fingerprint;
 }
 
 async function judgeSignatures(
   signatures: RawSignature[],
-  job: Omit<DecryptJob, 'encrypted' | 'armored'>,
+  inner: InnerMessage,
+  keys: DecryptKeys,
   policy: DecryptPolicy,
-): Promise<string | undefined> {
-  const { ctx } = job;
+): Promise<string[]> {
+  // A signature packet the engine did not report on (gpg may skip one) still has to be by a bank key.
+  const reported = new Set(signatures.map((s) => s.keyId));
+  for (const s of inner.signatures) {
+    if (!reported.has(s.keyId)) {
+      signatures = [
+        ...signatures,
+        { keyId: s.keyId, status: findKey(keys.verificationKeys, s.keyId) ? 'bad' : 'no_key' },
+      ];
+    }
+  }
   if (signatures.length === 0) {
-    if (policy.requireSignature) throw new PgpError('pgp_bad_signature', ctx, 'the message is not signed');
-    return undefined;
+    if (policy.requireSignature) throw new PgpError('pgp_not_signed', keys.ctx, 'the message is not signed');
+    return [];
   }
-  const bad = signatures.find((s) => s.status === 'bad' && findKey(job.verificationKeys, s.keyId));
-  if (bad) {
-    throw new PgpError(
-      'pgp_bad_signature',
-      { ...ctx, fingerprint: findKey(job.verificationKeys, bad.keyId)?.info.fingerprint ?? bad.keyId },
-      'the signature does not match the content',
-    );
-  }
-  let firstProblem: PgpError | undefined;
+  const signers: string[] = [];
   for (const sig of signatures) {
-    const key: KeyEntry | undefined =
-      findKey(job.verificationKeys, sig.fingerprint ?? sig.keyId) ?? findKey(job.verificationKeys, sig.keyId);
-    if (!key || sig.status === 'no_key') {
-      firstProblem ??= new PgpError(
-        'pgp_unknown_signer',
-        { ...ctx, fingerprint: sig.keyId },
-        'signed by a key that is not one of the bank keys',
-      );
-      continue;
-    }
-    const accepted =
-      policy.acceptedSigners.length === 0 ||
-      policy.acceptedSigners.includes(key.info.fingerprint) ||
-      (sig.fingerprint !== undefined && policy.acceptedSigners.includes(sig.fingerprint));
-    if (!accepted) {
-      firstProblem ??= new PgpError(
-        'pgp_unknown_signer',
-        { ...ctx, fingerprint: key.info.fingerprint },
-        'signed by a bank key that is not in accepted_signer_fingerprints',
-      );
-      continue;
-    }
-    await assertUsable(key, 'verify', ctx, job.now);
-    if (sig.status === 'good') return key.info.fingerprint;
+    const fallback = inner.signatures.find((s) => s.keyId === sig.keyId);
+    signers.push(await judgeOne(sig, fallback, keys, policy));
   }
-  throw firstProblem ?? new PgpError('pgp_bad_signature', ctx, 'no valid signature');
+  return [...new Set(signers)];
 }
 
-function inspect(firstBytes: Uint8Array, job: Omit<DecryptJob, 'encrypted' | 'armored'>): MessageHead {
-  try {
-    return inspectMessageHead(firstBytes);
-  } catch (error) {
-    throw new PgpError('pgp_corrupted', job.ctx, `not an OpenPGP message: ${(error as Error).message}`);
-  }
-}
-
-async function readHead(path: string): Promise<{ head: Uint8Array; size: number }> {
-  const file = await open(path, 'r');
-  try {
-    const size = (await file.stat()).size;
-    const head = new Uint8Array(Math.min(HEAD_BYTES, size));
-    const { bytesRead } = await file.read(head, 0, head.length, 0);
-    return { head: head.subarray(0, bytesRead), size };
-  } finally {
-    await file.close();
-  }
-}
-
-/**
- * An encrypted file to a file through the engine's `decryptFile`, with the same checks as `decryptWith`: the
- * message head before, the signature judged after. Undefined when the engine cannot take this file that way
- * (the caller streams it through `decryptWith`); the output file then does not exist. On success or failure
- * the output may exist: the caller renames it into place only after success, and removes it otherwise.
- */
-export async function decryptFileWith(
+async function open(
   engine: PgpEngine,
-  paths: { input: string; output: string },
-  job: Omit<DecryptJob, 'encrypted' | 'armored'>,
+  input: AsyncIterable<Uint8Array>,
+  keys: DecryptKeys,
   policy: DecryptPolicy,
-): Promise<(VerifiedMessage & { plaintextSha256?: string }) | undefined> {
-  if (!engine.decryptFile) return undefined;
-  const { head: firstBytes, size } = await readHead(paths.input);
-  const head = inspect(firstBytes, job);
-  const { encrypted, recipients } = checkHead(head, job, policy);
-  const raw = await engine.decryptFile({
-    ...job,
-    encrypted,
-    armored: head.armored,
-    input: paths.input,
-    head: firstBytes,
-    size,
-    output: paths.output,
-    maxOutputBytes: policy.limits.maxOutputBytes,
+): Promise<{ plaintext: Uint8Array; verified: VerifiedMessage }> {
+  const { ctx, now } = keys;
+  const { limits } = policy;
+  const bytes = await readAll(input, ctx, limits.maxOutputBytes);
+  const maxBytes = Math.min(
+    limits.maxOutputBytes,
+    Math.max(limits.expansionSlackBytes, bytes.length * limits.maxExpansionRatio),
+  );
+  const outer = await readOuter(bytes, ctx, maxBytes);
+  if (!outer.encrypted && policy.requireEncryption) {
+    throw new PgpError('pgp_not_encrypted_to_us', ctx, 'the message is not encrypted');
+  }
+  checkRecipients(outer.recipients, keys);
+  const skew = policy.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
+  const raw = await engine.decrypt({
+    ...keys,
+    bytes,
+    outer: outer.message,
+    encrypted: outer.encrypted,
+    armored: outer.armored,
+    verifyAt: new Date(now.getTime() + skew * 1000),
+    maxBytes,
+    checkCipher(cipher) {
+      const verdict = cipherVerdict(cipher, policy.allowLegacyCiphers ?? false);
+      if (verdict === 'refused') {
+        const hint = ['tripledes', 'cast5'].includes(cipher)
+          ? ' (legacy: allowed only by pgp.allow_legacy_ciphers)'
+          : '';
+        throw new PgpError(
+          'pgp_feature_not_allowed',
+          ctx,
+          `session key cipher ${cipher.toUpperCase()} is not accepted${hint}`,
+        );
+      }
+      if (verdict === 'legacy') policy.warn?.('pgp legacy cipher accepted by bank config', { ...ctx, cipher });
+    },
   });
-  if (!raw) return undefined;
-  const { signatures } = await raw.finish();
-  const signer = await judgeSignatures(signatures, job, policy);
+  const inner = readInner(raw.inner, raw.packetSignatures, ctx, maxBytes);
+  checkPairing(inner, ctx, (keyId) => findKey(keys.verificationKeys, keyId) !== undefined);
+  const signers = await judgeSignatures(raw.signatures, inner, keys, policy);
   return {
-    ...(signer ? { signerFingerprint: signer } : {}),
-    encryptedTo: recipients,
-    bytesIn: size,
-    bytesOut: raw.bytesOut,
-    ...(raw.plaintextSha256 ? { plaintextSha256: raw.plaintextSha256 } : {}),
+    plaintext: inner.literal,
+    verified: {
+      ...(signers[0] ? { signerFingerprint: signers[0] } : {}),
+      signers,
+      encryptedTo: outer.recipients,
+      ...(raw.cipher ? { cipher: raw.cipher } : {}),
+      bytesIn: bytes.length,
+      bytesOut: inner.literal.length,
+    },
   };
 }
 
 export async function decryptWith(
   engine: PgpEngine,
   input: AsyncIterable<Uint8Array>,
-  job: Omit<DecryptJob, 'encrypted' | 'armored'>,
+  keys: DecryptKeys,
   policy: DecryptPolicy,
 ): Promise<OpenedStream> {
-  const { head: firstBytes, rest } = await peek(input, HEAD_BYTES);
-  const head = inspect(firstBytes, job);
-  const { encrypted, recipients } = checkHead(head, job, policy);
-  let bytesIn = 0;
-  async function* counted(): AsyncIterable<Uint8Array> {
-    for await (const chunk of rest) {
-      bytesIn += chunk.length;
-      yield chunk;
-    }
-  }
-  const raw = await engine.decrypt(counted(), { ...job, encrypted, armored: head.armored });
-  let settle!: { resolve: (v: VerifiedMessage) => void; reject: (e: unknown) => void };
-  const result = new Promise<VerifiedMessage>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
+  const opened = open(engine, input, keys, policy);
+  const result = opened.then((o) => o.verified);
   result.catch(() => undefined);
-  const { limits } = policy;
   async function* data(): AsyncIterable<Uint8Array> {
-    let bytesOut = 0;
-    try {
-      for await (const chunk of raw.data) {
-        bytesOut += chunk.length;
-        if (bytesOut > limits.maxOutputBytes) {
-          throw new PgpError(
-            'pgp_feature_not_allowed',
-            job.ctx,
-            `plaintext exceeds the limit of ${limits.maxOutputBytes} bytes`,
-          );
-        }
-        if (bytesOut > limits.expansionSlackBytes && bytesOut > bytesIn * limits.maxExpansionRatio) {
-          throw new PgpError(
-            'pgp_feature_not_allowed',
-            job.ctx,
-            `compressed data expands more than ${limits.maxExpansionRatio}:1 (decompression limit; possible compression bomb)`,
-          );
-        }
-        yield chunk;
-      }
-      const { signatures } = await raw.finish();
-      const signer = await judgeSignatures(signatures, job, policy);
-      settle.resolve({ ...(signer ? { signerFingerprint: signer } : {}), encryptedTo: recipients, bytesIn, bytesOut });
-    } catch (error) {
-      settle.reject(error);
-      throw error;
-    }
+    yield (await opened).plaintext;
   }
-  const plaintextSha256 = raw.plaintextSha256?.bind(raw);
-  return { data: data(), result, ...(plaintextSha256 ? { plaintextSha256 } : {}) };
-}
-
-export function encryptWith(
-  engine: PgpEngine,
-  input: AsyncIterable<Uint8Array>,
-  job: EncryptJob,
-): AsyncIterable<Uint8Array> {
-  return engine.encrypt(input, job);
+  return { data: data(), result };
 }

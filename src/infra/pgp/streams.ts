@@ -1,7 +1,8 @@
 /**
  * Byte streams in and out of the PGP layer are `AsyncIterable<Uint8Array>`: a node Readable, a web
- * ReadableStream (Node 20 and Deno iterate both) or an async generator all fit, so a 1 GB file flows through
- * in chunks and is never held in memory. These helpers convert and measure.
+ * ReadableStream (Node 20 and Deno iterate both) or an async generator all fit. What we write streams through
+ * openpgp.js or gpg; what we read is held whole, within the limits (docs/pgp.md). These helpers convert and
+ * measure.
  */
 import { createHash } from 'node:crypto';
 
@@ -70,44 +71,6 @@ export async function collect(source: AsyncIterable<Uint8Array>): Promise<Uint8A
   return concat(parts);
 }
 
-/**
- * Reads up to `size` bytes from the start of a stream without losing them: `rest` replays the head, then the
- * remainder.
- */
-export async function peek(
-  source: AsyncIterable<Uint8Array>,
-  size: number,
-): Promise<{ head: Uint8Array; rest: AsyncIterable<Uint8Array> }> {
-  const iterator = source[Symbol.asyncIterator]();
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  let done = false;
-  while (length < size) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    parts.push(next.value);
-    length += next.value.length;
-  }
-  const head = concat(parts, length);
-  async function* rest(): AsyncIterable<Uint8Array> {
-    try {
-      if (head.length > 0) yield head;
-      if (done) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      if (!done) await iterator.return?.();
-    }
-  }
-  return { head, rest: rest() };
-}
-
 /** Counts bytes passing through (and hashes them when asked). */
 export class ByteMeter {
   bytes = 0;
@@ -130,9 +93,4 @@ export class ByteMeter {
 export async function* textToBytes(source: AsyncIterable<string | Uint8Array>): AsyncIterable<Uint8Array> {
   const encoder = new TextEncoder();
   for await (const chunk of source) yield typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
-}
-
-export async function* bytesToText(source: AsyncIterable<Uint8Array>): AsyncIterable<string> {
-  const decoder = new TextDecoder('latin1');
-  for await (const chunk of source) yield decoder.decode(chunk, { stream: true });
 }
