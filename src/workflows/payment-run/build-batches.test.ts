@@ -42,7 +42,12 @@ describe('splitting a month-end volume into several batches', () => {
   afterEach(() => handle?.close());
 
   it('12,345 invoices for one bank in one run: 3 batches, consecutive numbers, every invoice paid once', async () => {
-    const seeded = await seedDemo(handle.db, { dueDate: DAY, bankCodes: ['ctbc'], perBank: 12_345, unencodable: false });
+    const seeded = await seedDemo(handle.db, {
+      dueDate: DAY,
+      bankCodes: ['ctbc'],
+      perBank: 12_345,
+      unencodable: false,
+    });
     expect(seeded).toBe(12_345);
     const built = await buildBatchesForBank(handle.db, {
       bank: bank('ctbc'),
@@ -70,11 +75,7 @@ describe('splitting a month-end volume into several batches', () => {
     const paid = await paidInvoices(handle, 'ctbc');
     expect(paid).toHaveLength(12_345);
     expect(new Set(paid).size).toBe(12_345);
-    const pending = await handle.db
-      .selectFrom('invoices')
-      .select('id')
-      .where('status', '!=', 'batched')
-      .execute();
+    const pending = await handle.db.selectFrom('invoices').select('id').where('status', '!=', 'batched').execute();
     expect(pending).toEqual([]);
   });
 

@@ -10,11 +10,13 @@ import { isOperationalError, OperationalError } from '../../domain/failure.ts';
 import { taipeiInstant } from '../../domain/taipei-time.ts';
 import type { BankConfig } from '../../infra/config/schema.ts';
 import { getBatch, transitionBatch } from '../../infra/db/repositories/batch-ledger.ts';
+import { closureFor } from '../../infra/db/repositories/calendar-overrides.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';
 import { withSpan } from '../../infra/telemetry/tracing.ts';
 import type { BankCrypto, BankTransport } from '../ports.ts';
 import { sha256Hex } from '../sha256.ts';
+import { stopBatchesOfClosedDay } from './closures.ts';
 
 export interface DeliverDeps {
   db: Kysely<Database>;
@@ -24,7 +26,7 @@ export interface DeliverDeps {
   instanceId: string;
 }
 
-export type DeliverOutcome = 'uploaded' | 'already_done' | 'cutoff_missed' | 'skipped';
+export type DeliverOutcome = 'uploaded' | 'already_done' | 'cutoff_missed' | 'value_date_closed' | 'skipped';
 
 export function cutoffInstant(bank: BankConfig, valueDate: string): Date {
   return taipeiInstant(valueDate, bank.cutoff_time);
@@ -56,6 +58,17 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
   if (deps.now() >= cutoffInstant(bank, batch.value_date)) {
     await markCutoffMissed(deps, bank, batchId, ['generated', 'encrypted', 'uploading']);
     return 'cutoff_missed' as DeliverOutcome;
+  }
+  // Read fresh, not from this instance's calendar: a closure declared a second ago elsewhere stops the upload.
+  const closure = await closureFor(deps.db, batch.value_date, bank.bank_code);
+  if (closure) {
+    await stopBatchesOfClosedDay(deps.db, {
+      day: batch.value_date,
+      bankCode: bank.bank_code,
+      reason: closure.reason,
+      now: deps.now(),
+    });
+    return 'value_date_closed' as DeliverOutcome;
   }
 
   if (batch.state === 'generated') {
