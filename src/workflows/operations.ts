@@ -44,7 +44,7 @@ import {
   type StartedRun,
   startPaymentRun,
 } from './payment-run/payment-run.ts';
-import { raiseOverdueResults } from './reconciliation/overdue-results.ts';
+import { expectedResultDay, raiseOverdueResults } from './reconciliation/overdue-results.ts';
 import { MAX_RECONCILIATION_PLAINTEXT_BYTES, pollBank } from './reconciliation/poll-bank.ts';
 import { archiveBusinessDay } from './report/archive.ts';
 import { buildDailyReport, renderReportHtml, renderReportText, storeDailyReport } from './report/daily-report.ts';
@@ -186,7 +186,15 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   const calendarWarnings = () => calendarCoverageWarnings(calendar, taipeiDate(now())).map((w) => w.message);
   for (const warning of calendarWarnings()) logger.warn({ warning }, 'holiday calendar');
 
-  const deliverDeps: DeliverDeps = { db, crypto, transport, now, instanceId };
+  const deliverDeps: DeliverDeps = {
+    db,
+    crypto,
+    transport,
+    now,
+    instanceId,
+    expectedResultBy: (bank, valueDate) =>
+      expectedResultDay(calendar, valueDate, bank.result_window_days ?? 1, bank.bank_code),
+  };
 
   async function notifyNewExceptions() {
     const fresh = await unnotifiedExceptions(db);

@@ -129,6 +129,21 @@ describe('ad-hoc closures', () => {
     expect(released.invoices).toBe(4);
   });
 
+  it("an upload on an open day records when the bank's answer is due (expected_result_by)", async () => {
+    const built = await buildTomorrow();
+    const withWindow: DeliverDeps = { ...deps, expectedResultBy: () => '2026-12-11' };
+    expect(await deliverBatch(withWindow, ctbc, built.find((b) => b.batch_number.startsWith('CTBC'))!.id)).toBe(
+      'uploaded',
+    );
+    const txs = await handle.db
+      .selectFrom('transactions')
+      .select(['status', 'expected_result_by'])
+      .where('bank_code', '=', 'ctbc')
+      .execute();
+    expect(txs).toHaveLength(4);
+    for (const t of txs) expect(t).toEqual({ status: 'sent', expected_result_by: '2026-12-11' });
+  });
+
   it('an upload by an instance that missed the change reads the closure fresh and sends nothing', async () => {
     const built = await buildTomorrow();
     const ctbcBatch = built.find((b) => b.batch_number.startsWith('CTBC'))!;

@@ -24,6 +24,8 @@ export interface DeliverDeps {
   transport: BankTransport;
   now: () => Date;
   instanceId: string;
+  /** The day the bank's result is due for a batch of this value date (the bank's result window). */
+  expectedResultBy?: (bank: BankConfig, valueDate: string) => string;
 }
 
 export type DeliverOutcome = 'uploaded' | 'already_done' | 'cutoff_missed' | 'value_date_closed' | 'skipped';
@@ -130,7 +132,7 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
           reason: result.outcome === 'already_done' ? 'already at the bank with the same SHA-256' : 'uploaded',
           now: deps.now(),
         });
-        await markTransactionsSent(trx, batchId, deps.now());
+        await markTransactionsSent(trx, batchId, deps.now(), deps.expectedResultBy?.(bank, batch.value_date) ?? null);
       }),
     );
     return result.outcome as DeliverOutcome;
@@ -162,10 +164,10 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
   }
 }
 
-async function markTransactionsSent(trx: Kysely<Database>, batchId: number, now: Date) {
+async function markTransactionsSent(trx: Kysely<Database>, batchId: number, now: Date, expectedBy: string | null) {
   const moved = await trx
     .updateTable('transactions')
-    .set({ status: 'sent', updated_at: now })
+    .set({ status: 'sent', updated_at: now, ...(expectedBy ? { expected_result_by: expectedBy } : {}) })
     .where('batch_id', '=', batchId)
     .where('status', '=', 'pending')
     .returning('id')
