@@ -25,5 +25,6 @@ export const commands: Record<string, Command> = {
     summary: 'run a whole business day against sandbox banks on compressed time and print its report',
     load: () => import('./simulate.ts'),
   },
+  calendar: { summary: 'declare, cancel and list ad-hoc closures (typhoon days)', load: () => import('./calendar.ts') },
   tokens: { summary: 'create and list monitor API tokens', load: () => import('./tokens.ts') },
 };

@@ -1,7 +1,9 @@
 /**
- * `banking-sftp simulate --date 2026-11-26 [--speed N] [--config FILE]`: runs one whole business day of the
+ * `banking-sftp simulate --date 2026-11-26 [--invoices N] [--bank CODE] [--speed N] [--config FILE]`: runs one whole business day of the
  * configured banks against sandbox banks, on a scratch PGlite database and data directory, with the clock
- * compressed (as fast as it goes; `--speed N` paces it at N times real time), and prints the day's report.
+ * compressed (as fast as it goes; `--speed N` paces it at N times real time), and prints the day's report with
+ * each bank's batches. `--invoices N` seeds N payable invoices per bank (month-end volumes), `--bank CODE` only
+ * that bank. A date that is not a business day is refused, as on every path that builds batches.
  * Nothing touches the configured database or real banks.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +11,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createBusinessCalendar } from '../domain/calendar/business-calendar.ts';
+import { checkValueDate } from '../domain/calendar/value-date.ts';
 import { taipeiDate, taipeiInstant } from '../domain/taipei-time.ts';
+import { loadHolidayYears } from '../infra/config/holidays.ts';
 import type { Config } from '../infra/config/schema.ts';
 import { connectDatabase } from '../infra/db/connect.ts';
 import { migrateToLatest } from '../infra/db/migrate.ts';
@@ -17,6 +22,7 @@ import { seedDemo } from '../infra/db/seed-demo.ts';
 import { createLogger } from '../infra/telemetry/logger.ts';
 import { startSimulation } from '../workflows/simulation.ts';
 import { configFromArgs, reportConfigError } from './args.ts';
+import { parseVolume } from './seed-demo.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,11 +68,29 @@ export async function run(argv: string[]): Promise<number> {
   }
   const { values } = parseArgs({
     args: argv,
-    options: { date: { type: 'string' }, speed: { type: 'string' }, config: { type: 'string', short: 'c' } },
+    options: {
+      date: { type: 'string' },
+      speed: { type: 'string' },
+      invoices: { type: 'string' },
+      bank: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+    },
   });
   const date = values.date ?? taipeiDate(new Date());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
     process.stderr.write(`banking-sftp simulate: --date must be YYYY-MM-DD, got ${date}\n`);
+    return 2;
+  }
+  const volume = parseVolume(values, loaded);
+  if ('error' in volume) {
+    process.stderr.write(`banking-sftp simulate: ${volume.error}\n`);
+    return 2;
+  }
+  // the simulated day starts at 00:00, so only the calendar (and closures: none in a scratch database) can refuse it
+  const calendar = createBusinessCalendar(await loadHolidayYears(loaded.holidays_dir));
+  const check = checkValueDate(calendar, date, { now: taipeiInstant(date, '00:00') });
+  if (!check.ok) {
+    process.stderr.write(`banking-sftp simulate: ${check.message} (${check.reason})\n`);
     return 2;
   }
   const speed = values.speed ? Number(values.speed) : 0;
@@ -76,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   const database = await connectDatabase({ pgliteDir: 'memory://' });
   try {
     await migrateToLatest(database.db);
-    const inserted = await seedDemo(database.db, { dueDate: date, bankCodes: config.banks.map((b) => b.bank_code) });
+    const inserted = await seedDemo(database.db, { dueDate: date, ...volume });
     process.stderr.write(
       `simulating ${date} (Asia/Taipei) for ${config.banks.length} sandbox banks, ${inserted} invoices\n`,
     );
@@ -93,9 +117,35 @@ export async function run(argv: string[]): Promise<number> {
       .where('business_date', '=', date)
       .executeTakeFirst();
     process.stdout.write(`${report?.text_body ?? `no report: ${date} is not a business day`}\n`);
+    process.stdout.write(await batchesReport(database.db, date));
     return 0;
   } finally {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each bank's batches of the day: number, file, transactions, total, state. */
+async function batchesReport(db: Awaited<ReturnType<typeof connectDatabase>>['db'], date: string): Promise<string> {
+  const batches = await db
+    .selectFrom('payment_batches')
+    .select(['bank_code', 'batch_number', 'file_name', 'transaction_count', 'total_cents', 'byte_size', 'state'])
+    .where('value_date', '=', date)
+    .orderBy('bank_code')
+    .orderBy('batch_seq')
+    .execute();
+  const lines = ['', 'Batches by bank'];
+  const banks = [...new Set(batches.map((b) => b.bank_code))];
+  for (const bank of banks) {
+    const own = batches.filter((b) => b.bank_code === bank);
+    const count = own.reduce((s, b) => s + b.transaction_count, 0);
+    lines.push(`  ${bank}: ${own.length} batch(es), ${count} transactions`);
+    for (const b of own) {
+      lines.push(
+        `    ${b.batch_number}  ${b.file_name}  ${b.transaction_count} tx  ${b.total_cents} cents  ${b.byte_size ?? 0} bytes  ${b.state}`,
+      );
+    }
+  }
+  if (banks.length === 0) lines.push('  (none)');
+  return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,9 @@
  * - house (`fixed_width`) and `csv`: by transaction id;
  * - `tch_ach`: by (PDATE, PSEQ), the original file date and sequence, with NOTE (our transaction id) as a
  *   cross-check: a record whose NOTE names another transaction is not applied.
- * A matched record whose amount differs from the transaction's is an `amount_mismatch`; a record already seen
+ * A matched record whose amount differs from the transaction's is an `amount_mismatch` (its account: an
+ * `account_mismatch`); a record with a code the bank's table does not know is `unknown_code` (the status is
+ * left for the operator); a record already seen
  * for the same transaction (in this file or an earlier one) is a `duplicate`; a record matching nothing is
  * `unmatched`. Only a clean `matched` record moves a transaction's status.
  *
@@ -24,6 +26,10 @@ export interface ReconRecord {
   /** tch_ach only: original presentation date and sequence. */
   pdate?: string | null;
   pseq?: number | null;
+  /** The return code is not in the bank's table: the record is kept for the operator, never applied. */
+  unknown_code?: boolean;
+  /** The account the bank says it paid or debited, where the record carries one. */
+  account_number?: string | null;
 }
 
 export interface SentTransaction {
@@ -34,9 +40,17 @@ export interface SentTransaction {
   /** tch_ach: the TDATE of the file it was sent in (Asia/Taipei, YYYY-MM-DD) and its SEQ there. */
   file_date: string;
   seq: number;
+  /** Last 4 digits of the account we sent, to cross-check a record that names an account. */
+  account_last4?: string;
 }
 
-export type MatchResult = 'matched' | 'unmatched' | 'amount_mismatch' | 'duplicate';
+export type MatchResult =
+  | 'matched'
+  | 'unmatched'
+  | 'amount_mismatch'
+  | 'account_mismatch'
+  | 'unknown_code'
+  | 'duplicate';
 
 export interface RecordMatch {
   result: MatchResult;
@@ -93,6 +107,31 @@ export function matchRecords(format: string, records: readonly ReconRecord[], lo
     if (!('transaction_id' in found && 'id' in found)) return found as RecordMatch;
     const tx = found as SentTransaction;
     const { status, kind } = outcomeOf(record);
+    // What mismatched is named first, whether or not the transaction already has a result: an amount or an
+    // account that differs is a different problem from a record seen twice.
+    if (record.amount_cents !== tx.amount_cents) {
+      return {
+        result: 'amount_mismatch',
+        transaction: tx,
+        reason: `${tx.transaction_id}: bank reports ${record.amount_cents ?? 'no amount'} cents, we sent ${tx.amount_cents}`,
+      };
+    }
+    const account = record.account_number?.replace(/^0+(?=\d{4})/, '') ?? '';
+    if (account !== '' && tx.account_last4 && account.slice(-4) !== tx.account_last4.slice(-4)) {
+      return {
+        result: 'account_mismatch',
+        transaction: tx,
+        reason: `${tx.transaction_id}: bank reports account ending ${account.slice(-4)}, we sent one ending ${tx.account_last4.slice(-4)}`,
+      };
+    }
+    // A code the bank's table does not know says nothing certain: the status stays for the operator to decide.
+    if (record.unknown_code) {
+      return {
+        result: 'unknown_code',
+        transaction: tx,
+        reason: `${tx.transaction_id}: unknown ${record.record_type} code ${record.code ?? '(blank)'}; status left ${tx.status}`,
+      };
+    }
     const earlier = new Set([...lookup.earlierResults(tx.id), ...(seenInFile.get(tx.id) ?? [])]);
     const returnAfterSettlement = kind === 'R' && !earlier.has('R') && earlier.has('D');
     if (earlier.size > 0 && !returnAfterSettlement) {
@@ -103,13 +142,6 @@ export function matchRecords(format: string, records: readonly ReconRecord[], lo
       };
     }
     seenInFile.set(tx.id, new Set([...(seenInFile.get(tx.id) ?? []), kind]));
-    if (record.amount_cents !== tx.amount_cents) {
-      return {
-        result: 'amount_mismatch',
-        transaction: tx,
-        reason: `${tx.transaction_id}: bank reports ${record.amount_cents ?? 'no amount'} cents, we sent ${tx.amount_cents}`,
-      };
-    }
     return {
       result: 'matched',
       transaction: tx,

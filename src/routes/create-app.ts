@@ -19,6 +19,7 @@ import { type MonitorEnv, monitorAuth } from './auth/monitor-auth.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import { banksRoutes } from './banks/banks.index.ts';
 import { batchesRoutes } from './batches/batches.index.ts';
+import { calendarRoutes } from './calendar/calendar.index.ts';
 import { dashboardSource } from './dashboard/dashboard.handlers.ts';
 import { dashboardRoutes } from './dashboard/dashboard.index.ts';
 import { exceptionsRoutes } from './exceptions/exceptions.index.ts';
@@ -74,6 +75,7 @@ export const OPENAPI_CONFIG = {
     { name: 'dashboard' },
     { name: 'transfers' },
     { name: 'batches' },
+    { name: 'calendar' },
     { name: 'banks' },
     { name: 'exceptions' },
     { name: 'retry-queue' },
@@ -132,6 +134,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, dashboardRoutes(ctx, dashboard));
   app.route(API_BASE, transferHistoryRoutes(ctx));
   app.route(API_BASE, batchesRoutes(ctx));
+  app.route(API_BASE, calendarRoutes(ctx));
   app.route(API_BASE, testConnectionRoutes(ctx));
   app.route(API_BASE, exceptionsRoutes(ctx));
   app.route(API_BASE, banksRoutes(ctx));

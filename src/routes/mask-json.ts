@@ -1,13 +1,11 @@
-import { maskSensitiveText } from '../domain/mask.ts';
+import { maskFields } from '../domain/mask.ts';
 
-/** Masks account and ID numbers in every string of stored JSON (warnings, validation errors) before it leaves. */
+/**
+ * Masks account and ID numbers in stored JSON (warnings, validation errors, exception details) before it leaves:
+ * by field name (account_number, id_number …), then by shape; batch numbers, file names and ids stay whole.
+ */
 export function maskJson(value: unknown): unknown {
-  if (typeof value === 'string') return maskSensitiveText(value);
-  if (Array.isArray(value)) return value.map(maskJson);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskJson(v)]));
-  }
-  return value;
+  return maskFields(value);
 }
 
 /** Stored notes are objects; anything else (a bare string) is wrapped so the shape stays `{…}[]`. */

@@ -11,6 +11,7 @@ import { type ActorSystem, createActorSystem, type SystemInspection } from '../a
 import { type BusinessCalendar, createBusinessCalendar } from '../domain/calendar/business-calendar.ts';
 import { calendarCoverageWarnings } from '../domain/calendar/coverage.ts';
 import type { HolidayYear } from '../domain/calendar/types.ts';
+import { assertValueDate, checkValueDate, ValueDateRefused } from '../domain/calendar/value-date.ts';
 import { buildSchedule, type Tick } from '../domain/schedule.ts';
 import { taipeiDate } from '../domain/taipei-time.ts';
 import { loadHolidayYears } from '../infra/config/holidays.ts';
@@ -19,7 +20,7 @@ import type { DatabaseHandle } from '../infra/db/connect.ts';
 import { withTryLock } from '../infra/db/locks.ts';
 import { recordAudit } from '../infra/db/repositories/audit-log.ts';
 import { undeliveredBatches } from '../infra/db/repositories/batch-ledger.ts';
-import { listCalendarOverrides } from '../infra/db/repositories/calendar-overrides.ts';
+import { calendarVersion, listCalendarOverrides } from '../infra/db/repositories/calendar-overrides.ts';
 import { markNotified, unnotifiedExceptions } from '../infra/db/repositories/exceptions.ts';
 import { createLeadership } from '../infra/db/repositories/leadership.ts';
 import { createNotifier, type Notifier } from '../infra/mail/notifier.ts';
@@ -44,7 +45,7 @@ import {
   type StartedRun,
   startPaymentRun,
 } from './payment-run/payment-run.ts';
-import { raiseOverdueResults } from './reconciliation/overdue-results.ts';
+import { expectedResultDay, raiseOverdueResults } from './reconciliation/overdue-results.ts';
 import { MAX_RECONCILIATION_PLAINTEXT_BYTES, pollBank } from './reconciliation/poll-bank.ts';
 import { archiveBusinessDay } from './report/archive.ts';
 import { buildDailyReport, renderReportHtml, renderReportText, storeDailyReport } from './report/daily-report.ts';
@@ -68,6 +69,8 @@ export interface OperationsOptions {
   abandonRunAfterMs?: number;
   /** Metrics: transfers, connection attempts, reconciliation results. */
   telemetry?: Telemetry;
+  /** How often the calendar version is polled for operator closures (default 5 s; the spec allows 10 s). */
+  calendarPollMs?: number;
   /** Per-bank leases: how long one lasts without renewal and how often it is renewed (defaults 30 s / 10 s). */
   bankLeases?: { ttlMs?: number; renewMs?: number };
 }
@@ -83,6 +86,8 @@ export interface Operations {
   notifier: Notifier;
   sandbox: Sandbox | null;
   calendar(): BusinessCalendar;
+  /** Reloads the calendar now if its version moved (the poller does this every `calendarPollMs`). */
+  refreshCalendar(): Promise<boolean>;
   calendarWarnings(): string[];
   ports: MonitorPorts;
   /** When each bank's last reconciliation poll succeeded (metrics). */
@@ -168,11 +173,39 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   const lastPolls = new Map<string, Date>();
 
   const years: HolidayYear[] = await loadHolidayYears(config.holidays_dir);
-  const calendar = createBusinessCalendar(years, await listCalendarOverrides(db));
+  let loadedVersion = await calendarVersion(db);
+  let calendar = createBusinessCalendar(years, await listCalendarOverrides(db));
+  // Operator closures reach every instance through the polled version, the clock (leader or not) included.
+  let onCalendarChanged = () => {};
+  async function refreshCalendar(): Promise<boolean> {
+    const version = await calendarVersion(db);
+    if (version === loadedVersion) return false;
+    calendar = createBusinessCalendar(years, await listCalendarOverrides(db));
+    loadedVersion = version;
+    logger.info({ calendar_version: version }, 'calendar reloaded (operator change)');
+    onCalendarChanged();
+    return true;
+  }
+  const calendarPoller = setInterval(() => {
+    refreshCalendar().catch((error: unknown) => logger.warn({ err: error }, 'calendar not reloaded'));
+  }, options.calendarPollMs ?? 5_000);
+  calendarPoller.unref?.();
+  stopSteps.unshift(async () => clearInterval(calendarPoller));
+  /** The value-date rule of every path that builds or re-dates (docs/operations.md, Value dates). */
+  const valueDateCheck = (bank: BankConfig, day: string) =>
+    checkValueDate(calendar, day, { now: now(), bankCode: bank.bank_code, cutoffTime: bank.cutoff_time });
   const calendarWarnings = () => calendarCoverageWarnings(calendar, taipeiDate(now())).map((w) => w.message);
   for (const warning of calendarWarnings()) logger.warn({ warning }, 'holiday calendar');
 
-  const deliverDeps: DeliverDeps = { db, crypto, transport, now, instanceId };
+  const deliverDeps: DeliverDeps = {
+    db,
+    crypto,
+    transport,
+    now,
+    instanceId,
+    expectedResultBy: (bank, valueDate) =>
+      expectedResultDay(calendar, valueDate, bank.result_window_days ?? 1, bank.bank_code),
+  };
 
   async function notifyNewExceptions() {
     const fresh = await unnotifiedExceptions(db);
@@ -397,10 +430,20 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
 
   async function handleTickNow(tick: Tick) {
     if (tick.event === 'PAYMENTS.GENERATE') {
+      // A closure declared overnight stops the run even if this instance has not polled since.
+      await refreshCalendar();
+      const wanted = activeBanks.filter((b) => !tick.bankCodes || tick.bankCodes.includes(b.bank_code));
+      const refused = wanted.flatMap((b) => {
+        const check = valueDateCheck(b, tick.businessDate);
+        return check.ok ? [] : [{ bank: b.bank_code, reason: check.reason, message: check.message }];
+      });
+      for (const r of refused) logger.warn({ ...r, valueDate: tick.businessDate }, 'payment run not started for bank');
+      const open = wanted.filter((b) => !refused.some((r) => r.bank === b.bank_code)).map((b) => b.bank_code);
+      if (open.length === 0) return;
       const started = await triggerPaymentRun({
         trigger: tick.catchUp ? 'catch_up' : 'schedule',
         valueDate: tick.businessDate,
-        ...(tick.bankCodes ? { bankCodes: tick.bankCodes } : {}),
+        bankCodes: open,
       });
       if ('conflict' in started) logger.warn({ run: started.runId }, 'payment tick skipped: a run is in progress');
     } else if (tick.event === 'REPORT.DAILY') {
@@ -470,6 +513,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       },
     },
   });
+  onCalendarChanged = () => system.calendarChanged();
   if (options.startClock !== false) await system.start();
   stopSteps.unshift(() => system.stop());
 
@@ -551,6 +595,12 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       };
     },
     async triggerPaymentRun({ bankCodes, valueDate, actor }) {
+      await refreshCalendar();
+      const day = valueDate ?? taipeiDate(now());
+      // nothing is built when any asked-for bank cannot take the date
+      for (const bank of activeBanks.filter((b) => !bankCodes || bankCodes.includes(b.bank_code))) {
+        assertValueDate(calendar, day, { now: now(), bankCode: bank.bank_code, cutoffTime: bank.cutoff_time });
+      }
       const started = await triggerPaymentRun({
         trigger: 'manual',
         valueDate: valueDate ?? taipeiDate(now()),
@@ -585,6 +635,17 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       });
     },
     async redateBatch(batchId, newValueDate, actor) {
+      await refreshCalendar();
+      const waiting = await db
+        .selectFrom('payment_batches')
+        .select('bank_code')
+        .where('id', '=', batchId)
+        .executeTakeFirst();
+      const waitingBank = waiting ? bankByCode.get(waiting.bank_code) : undefined;
+      if (waitingBank) {
+        const check = valueDateCheck(waitingBank, newValueDate);
+        if (!check.ok) throw new ValueDateRefused(newValueDate, check.reason, check.message, waitingBank.bank_code);
+      }
       try {
         const released = await releaseCutoffMissedBatch(db, batchId, {
           actor,
@@ -626,6 +687,7 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     notifier,
     sandbox,
     calendar: () => calendar,
+    refreshCalendar,
     calendarWarnings,
     ports,
     triggerPaymentRun,

@@ -32,6 +32,8 @@ export async function startSimulation(options: {
   telemetry?: Telemetry;
   /** Several instances on one database: their per-bank leases (real time, see bank-leases.ts). */
   bankLeases?: { ttlMs?: number; renewMs?: number };
+  /** How often the calendar version is polled (real time; default 5 s). */
+  calendarPollMs?: number;
 }): Promise<Simulation> {
   let current = options.start;
   const clock = new SimulatedClock();
@@ -48,6 +50,7 @@ export async function startSimulation(options: {
     sandboxSchedule: (delay, task) => clock.setTimeout(task, delay),
     ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     ...(options.bankLeases ? { bankLeases: options.bankLeases } : {}),
+    ...(options.calendarPollMs ? { calendarPollMs: options.calendarPollMs } : {}),
   });
 
   async function sandboxSettled(): Promise<boolean> {

@@ -32,6 +32,7 @@ export interface HarnessOptions {
   start: Date;
   seedInvoices?: boolean;
   overrides?: Record<string, unknown>;
+  calendarPollMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -72,6 +73,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     start: options.start,
     instanceId: 'e2e',
     telemetry,
+    ...(options.calendarPollMs ? { calendarPollMs: options.calendarPollMs } : {}),
   });
   telemetry.setSource(
     createMetricsSource({

@@ -21,12 +21,13 @@ export interface DayInfo {
 }
 
 export interface BusinessCalendar {
-  isBusinessDay(day: IsoDay): boolean;
-  describe(day: IsoDay): DayInfo;
+  /** With a bank code, that bank's own closures count too. */
+  isBusinessDay(day: IsoDay, bankCode?: string): boolean;
+  describe(day: IsoDay, bankCode?: string): DayInfo;
   /** The first business day strictly after `day`. */
-  nextBusinessDay(day: IsoDay): IsoDay;
+  nextBusinessDay(day: IsoDay, bankCode?: string): IsoDay;
   /** The first business day on or after `day`. */
-  businessDayOnOrAfter(day: IsoDay): IsoDay;
+  businessDayOnOrAfter(day: IsoDay, bankCode?: string): IsoDay;
   yearStatus(year: number): CalendarYearStatus;
 }
 
@@ -45,12 +46,15 @@ export function createBusinessCalendar(
     for (const h of y.holidays) holidays.set(h.date, h.name);
     for (const w of y.workdays) workdays.set(w.date, w.name);
   }
-  const overrideByDay = new Map(overrides.map((o) => [o.day, o]));
+  const everyBank = (o: CalendarOverride) => o.bankCode === undefined || o.bankCode === '*';
+  const overrideByDay = new Map(overrides.filter(everyBank).map((o) => [o.day, o]));
+  const bankOverride = new Map(overrides.filter((o) => !everyBank(o)).map((o) => [`${o.bankCode}|${o.day}`, o]));
   const yearStatus = (year: number): CalendarYearStatus => statusByYear.get(year) ?? 'missing';
 
-  function describe(day: IsoDay): DayInfo {
+  function describe(day: IsoDay, bankCode?: string): DayInfo {
     const base = { day, yearStatus: yearStatus(yearOf(day)) };
-    const override = overrideByDay.get(day);
+    const override =
+      (bankCode !== undefined ? bankOverride.get(`${bankCode}|${day}`) : undefined) ?? overrideByDay.get(day);
     if (override?.kind === 'holiday') {
       return { ...base, businessDay: false, reason: 'override_holiday', name: override.reason };
     }
@@ -65,12 +69,12 @@ export function createBusinessCalendar(
     return { ...base, businessDay: true, reason: 'weekday' };
   }
 
-  const isBusinessDay = (day: IsoDay) => describe(day).businessDay;
+  const isBusinessDay = (day: IsoDay, bankCode?: string) => describe(day, bankCode).businessDay;
 
-  function businessDayOnOrAfter(day: IsoDay): IsoDay {
+  function businessDayOnOrAfter(day: IsoDay, bankCode?: string): IsoDay {
     let d = day;
     for (let i = 0; i < SEARCH_LIMIT_DAYS; i++, d = addDays(d, 1)) {
-      if (isBusinessDay(d)) return d;
+      if (isBusinessDay(d, bankCode)) return d;
     }
     throw new Error(`no business day within ${SEARCH_LIMIT_DAYS} days after ${day}`);
   }
@@ -79,7 +83,7 @@ export function createBusinessCalendar(
     isBusinessDay,
     describe,
     businessDayOnOrAfter,
-    nextBusinessDay: (day) => businessDayOnOrAfter(addDays(day, 1)),
+    nextBusinessDay: (day, bankCode) => businessDayOnOrAfter(addDays(day, 1), bankCode),
     yearStatus,
   };
 }

@@ -27,4 +27,6 @@ export interface CalendarOverride {
   day: IsoDay;
   kind: 'holiday' | 'workday';
   reason: string;
+  /** A closure for one bank only; absent (or '*') = every bank. */
+  bankCode?: string;
 }

@@ -109,6 +109,31 @@ describe('validation rules', () => {
     expect(errors('csv', withTx({}, [{ ...dup, transaction_id: 'TX2' }]))).toEqual([]);
   });
 
+  // one rule for every required field: null, absent, empty and whitespace-only are all "not given"
+  const notGiven: Array<[string, (key: string) => Record<string, unknown>]> = [
+    ['null', (key) => ({ [key]: null })],
+    ['absent', (key) => ({ [key]: undefined })],
+    ['empty', (key) => ({ [key]: '' })],
+    ['whitespace-only', (key) => ({ [key]: '   ' })],
+  ];
+  it.each(notGiven)('a tch_ach debit whose cno is %s is refused; a credit does not need one', (_, blank) => {
+    expect(errors('tch_ach', withTx(blank('cno')))).toEqual(['TX1:cno']);
+    expect(errors('tch_ach', withTx({ ...blank('cno'), direction: 'credit' }))).toEqual([]);
+  });
+  it.each(notGiven)('an account holder that is %s is refused in every format', (_, blank) => {
+    for (const f of ALL) expect(errors(f, withTx(blank('account_holder')))).toEqual(['TX1:account_holder']);
+  });
+  it.each(notGiven)('an id_number, txid or bank code that is %s is refused the same way', (_, blank) => {
+    for (const f of ALL) expect(errors(f, withTx(blank('id_number')))).toEqual(['TX1:id_number']);
+    for (const f of ALL) expect(errors(f, withTx(blank('fisc_code')))).toEqual(['TX1:fisc_code']);
+    expect(errors('tch_ach', withTx(blank('txid')))).toEqual(['TX1:txid']);
+  });
+  it.each(notGiven)('a fixed-width batch number that is %s is refused', (_, blank) => {
+    expect(errors('fixed_width', { ...base, ...blank('batch_number') } as PaymentBatchInput)).toEqual([
+      'null:batch_number',
+    ]);
+  });
+
   it('tch_ach: txid required (3 digits), cno required for debits, whole dollars, 16-digit accounts', () => {
     expect(errors('tch_ach', withTx({ txid: undefined }))).toEqual(['TX1:txid']);
     expect(errors('tch_ach', withTx({ txid: '90' }))).toEqual(['TX1:txid']);

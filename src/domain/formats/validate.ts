@@ -80,6 +80,14 @@ function issue(list: FieldIssue[], id: string | null, field: string, message: st
   list.push(out);
 }
 
+/**
+ * The one rule for a required value, in every format and the API: null, absent, empty and whitespace-only all
+ * mean "not given" (docs/operations.md, Required fields).
+ */
+export function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+}
+
 function show(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
@@ -121,7 +129,7 @@ export function validatePaymentBatch(
   const given = Array.isArray(input?.transactions) ? input.transactions : [];
   const batchError = (field: string, message: string, value?: unknown) => issue(errors, null, field, message, value);
   const batchText = (field: string, value: unknown, bytes: number, required: boolean) => {
-    if (value === undefined || value === null || value === '') {
+    if (isBlank(value)) {
       if (required) batchError(field, 'required');
       return;
     }
@@ -169,7 +177,7 @@ export function validatePaymentBatch(
 
   // the value is passed in, not read as tx[name]: a property read by a variable name goes megamorphic per transaction
   const checkText = (id: string | null, name: Exclude<TextField, 'account_holder'>, value: unknown, width: number) => {
-    if (value === undefined || value === null || value === '') return;
+    if (isBlank(value)) return;
     if (typeof value !== 'string') return issue(errors, id, name, 'must be text', value);
     const problem = textProblem(value, width, encoding, rules.fixed);
     if (problem) issue(errors, id, name, problem, value);
@@ -244,12 +252,12 @@ export function validatePaymentBatch(
     } else {
       total += amount;
     }
-    if (format === 'tch_ach' && tx.direction === 'debit' && (tx.cno === undefined || tx.cno === '')) {
+    if (format === 'tch_ach' && tx.direction === 'debit' && isBlank(tx.cno)) {
       issue(errors, id, 'cno', 'required for a debit (SD)');
     }
 
     let holder = tx.account_holder;
-    if (typeof holder !== 'string' || holder.length === 0) {
+    if (typeof holder !== 'string' || isBlank(holder)) {
       issue(errors, id, 'account_holder', 'name required', holder);
     } else if (rules.text.account_holder !== undefined) {
       const length = encodedLength(holder, encoding, rules.fixed);

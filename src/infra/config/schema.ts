@@ -81,6 +81,11 @@ export const bankSchema = z
       .refine((p) => !p.includes('*'), 'must not contain * (download patterns only)'),
     reconciliation_file_pattern: z.string().min(1),
     cutoff_time: hhmm,
+    /**
+     * Business days after the value date by which the bank's result file is due (`expected_result_by`); a
+     * transaction still unanswered after that day is a `no_result` exception.
+     */
+    result_window_days: z.number().int().min(0).max(30).default(1),
     pgp: pgpSchema,
     /** The account our side pays from / collects into at this bank (tch_ach PBANK/PCLNO, house header). */
     originator_account: z

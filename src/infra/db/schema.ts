@@ -22,12 +22,19 @@ export type BatchState =
   | 'confirmed'
   | 'failed'
   | 'cutoff_missed'
+  | 'value_date_closed'
   | 'cancelled';
 export type TransactionStatus = 'pending' | 'sent' | 'settled' | 'returned' | 'failed' | 'cancelled';
 export type BreakerState = 'closed' | 'open' | 'half_open';
 export type Health = 'healthy' | 'degraded' | 'down';
 export type RetryStatus = 'pending' | 'in_progress' | 'done' | 'manual_intervention' | 'cancelled';
-export type MatchResult = 'matched' | 'unmatched' | 'amount_mismatch' | 'duplicate';
+export type MatchResult =
+  | 'matched'
+  | 'unmatched'
+  | 'amount_mismatch'
+  | 'account_mismatch'
+  | 'unknown_code'
+  | 'duplicate';
 
 export interface InvoicesTable {
   id: Generated<number>;
@@ -90,6 +97,7 @@ export interface PaymentBatchesTable {
   updated_at: Timestamp;
   uploaded_at: Date | null;
   confirmed_at: Date | null;
+  plaintext_purged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface BatchStateHistoryTable {
@@ -254,10 +262,18 @@ export interface ServiceInstancesTable {
 
 export interface CalendarOverridesTable {
   day: Day;
+  /** '*' = every bank. */
+  bank_code: ColumnType<string, string | undefined, string>;
   kind: 'holiday' | 'workday';
   reason: string;
   created_by: string;
   created_at: CreatedAt;
+}
+
+export interface CalendarVersionTable {
+  id: number;
+  version: ColumnType<string | number, string | number | undefined, string | number>;
+  changed_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 export interface AuditLogTable {
@@ -342,6 +358,7 @@ export interface Database {
   bank_leases: BankLeasesTable;
   service_instances: ServiceInstancesTable;
   calendar_overrides: CalendarOverridesTable;
+  calendar_version: CalendarVersionTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
   outbox_messages: OutboxMessagesTable;

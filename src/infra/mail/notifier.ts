@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
+import { maskSensitiveText } from '../../domain/mask.ts';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../db/schema.ts';
 
@@ -130,7 +131,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   return {
-    async notify(notice) {
+    async notify(given) {
+      // no account or ID number leaves in a mail or webhook; batch numbers and file names stay whole
+      const notice: Notice = {
+        ...given,
+        subject: maskSensitiveText(given.subject),
+        text: maskSensitiveText(given.text),
+        ...(given.html !== undefined ? { html: maskSensitiveText(given.html) } : {}),
+      };
       await sendEmail(notice);
       await sendWebhook(notice);
     },

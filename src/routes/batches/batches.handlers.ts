@@ -1,4 +1,5 @@
 import type { RouteHandler } from '@hono/zod-openapi';
+import { ValueDateRefused } from '../../domain/calendar/value-date.ts';
 import { maskSensitiveText } from '../../domain/mask.ts';
 import { batchDetail, findBatch } from '../../infra/db/repositories/monitor-batches.ts';
 import type { MonitorEnv } from '../auth/monitor-auth.ts';
@@ -32,10 +33,29 @@ async function summary(ctx: MonitorContext, id: number) {
 
 async function cutoffMissedOr409(ctx: MonitorContext, ref: string) {
   const batch = await batchOr404(ctx, ref);
-  if (batch.state !== 'cutoff_missed') {
-    throw new Problem('conflict', `batch ${batch.batch_number} is ${batch.state}, not cutoff_missed`);
+  if (batch.state !== 'cutoff_missed' && batch.state !== 'value_date_closed') {
+    throw new Problem(
+      'conflict',
+      `batch ${batch.batch_number} is ${batch.state}, not cutoff_missed or value_date_closed`,
+    );
   }
   return batch;
+}
+
+/**
+ * A refused value date is a problem naming the date and why: 400 for a date that can never be one (not a date,
+ * past, weekend, holiday), 409 for one the current state refuses (a closure, the cutoff already passed).
+ */
+async function withValueDateProblem<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof ValueDateRefused)) throw error;
+    const kind = error.reason === 'closure' || error.reason === 'after_cutoff' ? 'conflict' : 'validation';
+    throw new Problem(kind, error.message, {
+      errors: [{ field: 'value_date', in: 'body', message: `${error.reason}: ${error.message}` }],
+    });
+  }
 }
 
 export const batchesHandlers = (ctx: MonitorContext) => ({
@@ -110,11 +130,13 @@ export const batchesHandlers = (ctx: MonitorContext) => ({
     }
     const principal = c.get('principal');
     c.set('audit', { action: 'payment_run.trigger', target: body.bank_codes?.join(',') ?? 'all', details: body });
-    const result = await ctx.ports.triggerPaymentRun({
-      ...(body.bank_codes ? { bankCodes: [...new Set(body.bank_codes)] } : {}),
-      ...(body.value_date ? { valueDate: body.value_date } : {}),
-      actor: principal.actor,
-    });
+    const result = await withValueDateProblem(() =>
+      ctx.ports.triggerPaymentRun({
+        ...(body.bank_codes ? { bankCodes: [...new Set(body.bank_codes)] } : {}),
+        ...(body.value_date ? { valueDate: body.value_date } : {}),
+        actor: principal.actor,
+      }),
+    );
     if ('conflict' in result) {
       throw new Problem('payment-run-in-progress', `payment run ${result.runId} is still running`, {
         run_id: result.runId,
@@ -133,7 +155,7 @@ export const batchesHandlers = (ctx: MonitorContext) => ({
     const { value_date, note } = c.req.valid('json');
     c.set('audit', { action: 'batch.redate', target: `batch:${batch_id}`, details: { value_date, note } });
     const batch = await cutoffMissedOr409(ctx, batch_id);
-    await ctx.ports.redateBatch(batch.id, value_date, c.get('principal').actor);
+    await withValueDateProblem(() => ctx.ports.redateBatch(batch.id, value_date, c.get('principal').actor));
     return c.json(await summary(ctx, batch.id), 200);
   }) satisfies RouteHandler<typeof redateBatch, MonitorEnv>,
 

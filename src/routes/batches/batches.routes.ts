@@ -17,6 +17,7 @@ const BatchStateSchema = z.enum([
   'confirmed',
   'failed',
   'cutoff_missed',
+  'value_date_closed',
   'cancelled',
 ]);
 
@@ -231,7 +232,7 @@ export const redateBatch = createRoute({
   method: 'post',
   path: '/batches/{batch_id}/redate',
   tags: ['batches'],
-  summary: 'Move a cutoff_missed batch to another value date',
+  summary: 'Move a cutoff_missed or value_date_closed batch to another value date (a business day)',
   security,
   request: {
     params: z.object({ batch_id: BatchRef }),
@@ -257,7 +258,7 @@ export const cancelBatch = createRoute({
   method: 'post',
   path: '/batches/{batch_id}/cancel',
   tags: ['batches'],
-  summary: 'Cancel a cutoff_missed batch (its invoices return to pending)',
+  summary: 'Cancel a cutoff_missed or value_date_closed batch (its invoices return to pending)',
   security,
   request: {
     params: z.object({ batch_id: BatchRef }),

@@ -12,6 +12,7 @@ import { type Kysely, sql } from 'kysely';
 import {
   type FieldIssue,
   generatePaymentFile,
+  MAX_TRANSACTIONS,
   type PaymentBatchInput,
   splitBatch,
   validatePaymentBatch,
@@ -129,23 +130,24 @@ export async function buildBatchesForBank(db: Kysely<Database>, options: BuildOp
       transactions,
     });
 
-    const check = validatePaymentBatch(
-      bank.file_format,
-      header(
-        1,
-        pairs.map((p) => p.tx),
-      ),
-      { encoding: bank.encoding },
-    );
-    result.batchErrors = check.errors.filter((e) => e.transaction_id === null);
+    // Validated a file's worth at a time: the batch limits apply to each file, not to the day's whole set, so
+    // 5,001 pending invoices are two files, never one refused run (docs/operations.md, Batch splitting).
+    const errorsByTx = new Map<string, FieldIssue[]>();
+    for (let from = 0; from < pairs.length; from += MAX_TRANSACTIONS) {
+      const slice = pairs.slice(from, from + MAX_TRANSACTIONS).map((p) => p.tx);
+      const check = validatePaymentBatch(bank.file_format, header(1, slice), { encoding: bank.encoding });
+      for (const error of check.errors) {
+        if (error.transaction_id === null) {
+          if (from === 0) result.batchErrors.push(error);
+          continue;
+        }
+        const list = errorsByTx.get(error.transaction_id) ?? [];
+        list.push(error);
+        errorsByTx.set(error.transaction_id, list);
+      }
+    }
     if (result.batchErrors.length > 0) return result;
 
-    const errorsByTx = new Map<string, FieldIssue[]>();
-    for (const error of check.errors) {
-      const list = errorsByTx.get(error.transaction_id!) ?? [];
-      list.push(error);
-      errorsByTx.set(error.transaction_id!, list);
-    }
     const valid = pairs.filter((p) => !errorsByTx.has(p.tx.transaction_id));
     for (const p of pairs.filter((q) => errorsByTx.has(q.tx.transaction_id))) {
       const errors = errorsByTx

@@ -10,11 +10,13 @@ import { isOperationalError, OperationalError } from '../../domain/failure.ts';
 import { taipeiInstant } from '../../domain/taipei-time.ts';
 import type { BankConfig } from '../../infra/config/schema.ts';
 import { getBatch, transitionBatch } from '../../infra/db/repositories/batch-ledger.ts';
+import { closureFor } from '../../infra/db/repositories/calendar-overrides.ts';
 import { raiseException } from '../../infra/db/repositories/exceptions.ts';
 import type { Database } from '../../infra/db/schema.ts';
 import { withSpan } from '../../infra/telemetry/tracing.ts';
 import type { BankCrypto, BankTransport } from '../ports.ts';
 import { sha256Hex } from '../sha256.ts';
+import { stopBatchesOfClosedDay } from './closures.ts';
 
 export interface DeliverDeps {
   db: Kysely<Database>;
@@ -22,9 +24,11 @@ export interface DeliverDeps {
   transport: BankTransport;
   now: () => Date;
   instanceId: string;
+  /** The day the bank's result is due for a batch of this value date (the bank's result window). */
+  expectedResultBy?: (bank: BankConfig, valueDate: string) => string;
 }
 
-export type DeliverOutcome = 'uploaded' | 'already_done' | 'cutoff_missed' | 'skipped';
+export type DeliverOutcome = 'uploaded' | 'already_done' | 'cutoff_missed' | 'value_date_closed' | 'skipped';
 
 export function cutoffInstant(bank: BankConfig, valueDate: string): Date {
   return taipeiInstant(valueDate, bank.cutoff_time);
@@ -56,6 +60,17 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
   if (deps.now() >= cutoffInstant(bank, batch.value_date)) {
     await markCutoffMissed(deps, bank, batchId, ['generated', 'encrypted', 'uploading']);
     return 'cutoff_missed' as DeliverOutcome;
+  }
+  // Read fresh, not from this instance's calendar: a closure declared a second ago elsewhere stops the upload.
+  const closure = await closureFor(deps.db, batch.value_date, bank.bank_code);
+  if (closure) {
+    await stopBatchesOfClosedDay(deps.db, {
+      day: batch.value_date,
+      bankCode: bank.bank_code,
+      reason: closure.reason,
+      now: deps.now(),
+    });
+    return 'value_date_closed' as DeliverOutcome;
   }
 
   if (batch.state === 'generated') {
@@ -117,7 +132,7 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
           reason: result.outcome === 'already_done' ? 'already at the bank with the same SHA-256' : 'uploaded',
           now: deps.now(),
         });
-        await markTransactionsSent(trx, batchId, deps.now());
+        await markTransactionsSent(trx, batchId, deps.now(), deps.expectedResultBy?.(bank, batch.value_date) ?? null);
       }),
     );
     return result.outcome as DeliverOutcome;
@@ -149,10 +164,10 @@ export async function deliverBatch(deps: DeliverDeps, bank: BankConfig, batchId:
   }
 }
 
-async function markTransactionsSent(trx: Kysely<Database>, batchId: number, now: Date) {
+async function markTransactionsSent(trx: Kysely<Database>, batchId: number, now: Date, expectedBy: string | null) {
   const moved = await trx
     .updateTable('transactions')
-    .set({ status: 'sent', updated_at: now })
+    .set({ status: 'sent', updated_at: now, ...(expectedBy ? { expected_result_by: expectedBy } : {}) })
     .where('batch_id', '=', batchId)
     .where('status', '=', 'pending')
     .returning('id')

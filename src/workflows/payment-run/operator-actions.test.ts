@@ -44,7 +44,7 @@ describe('operator decisions on a batch that missed its cutoff', () => {
       reason: 're-dated to 2026-11-27 by op#1',
       now: new Date('2026-11-26T16:00:00+08:00'),
     });
-    expect(released).toEqual({ bankCode: 'mega', invoices: 3 });
+    expect(released).toMatchObject({ bankCode: 'mega', invoices: 3 });
     const old = await handle.db
       .selectFrom('payment_batches')
       .selectAll()

@@ -18,7 +18,10 @@ export class BatchActionRefused extends Error {
   }
 }
 
-/** Cancels a cutoff_missed batch and releases its invoices; returns the bank code. */
+/** States a batch waits in for an operator decision (re-date or cancel). */
+export const AWAITING_DECISION = ['cutoff_missed', 'value_date_closed'] as const;
+
+/** Cancels a cutoff_missed or value_date_closed batch and releases its invoices; returns the bank code. */
 export async function releaseCutoffMissedBatch(
   db: Kysely<Database>,
   batchId: number,
@@ -27,13 +30,16 @@ export async function releaseCutoffMissedBatch(
   return db.transaction().execute(async (trx) => {
     const batch = await trx
       .selectFrom('payment_batches')
-      .select(['id', 'state', 'bank_code', 'batch_number'])
+      .select(['id', 'state', 'bank_code', 'batch_number', 'value_date'])
       .where('id', '=', batchId)
       .forUpdate()
       .executeTakeFirst();
     if (!batch) throw new BatchActionRefused('not_found', `batch ${batchId} does not exist`);
-    if (batch.state !== 'cutoff_missed') {
-      throw new BatchActionRefused('conflict', `batch ${batch.batch_number} is ${batch.state}, not cutoff_missed`);
+    if (!(AWAITING_DECISION as readonly string[]).includes(batch.state)) {
+      throw new BatchActionRefused(
+        'conflict',
+        `batch ${batch.batch_number} is ${batch.state}, not cutoff_missed or value_date_closed`,
+      );
     }
     await trx
       .updateTable('payment_batches')
@@ -44,7 +50,7 @@ export async function releaseCutoffMissedBatch(
       .insertInto('batch_state_history')
       .values({
         batch_id: batchId,
-        from_state: 'cutoff_missed',
+        from_state: batch.state,
         to_state: 'cancelled',
         reason: options.reason,
         actor: options.actor,
@@ -82,10 +88,10 @@ export async function releaseCutoffMissedBatch(
     await trx
       .updateTable('exceptions')
       .set({ status: 'resolved', resolved_at: options.now, resolved_by: options.actor, resolution: options.reason })
-      .where('kind', '=', 'cutoff_missed')
+      .where('kind', 'in', [...AWAITING_DECISION])
       .where('ref', '=', `batch:${batchId}`)
       .where('status', '=', 'open')
       .execute();
-    return { bankCode: batch.bank_code, invoices: txs.length };
+    return { bankCode: batch.bank_code, invoices: txs.length, valueDate: batch.value_date };
   });
 }

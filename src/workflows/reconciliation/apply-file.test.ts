@@ -175,3 +175,135 @@ describe('applyReconciliationFile', () => {
     expect(fileRow).toBeUndefined();
   });
 });
+
+describe('records that cannot be applied are named by what is wrong with them', () => {
+  let handle: TestDatabase;
+  const ids = ['TX202612080000000001', 'TX202612080000000002', 'TX202612080000000003'];
+  const amounts: number[] = [];
+  beforeAll(async () => {
+    handle = await openTestDatabase();
+    const invoices = demoInvoices({ dueDate: '2026-12-08', bankCodes: ['taishin'], perBank: 3 });
+    const inserted = await handle.db
+      .insertInto('invoices')
+      .values(invoices)
+      .returning(['id', 'amount_cents'])
+      .execute();
+    const batch = await handle.db
+      .insertInto('payment_batches')
+      .values({
+        bank_code: 'taishin',
+        value_date: '2026-12-08',
+        batch_seq: 1,
+        batch_number: 'TAISHIN202612080001',
+        file_format: 'fixed_width',
+        file_name: 'PAY_20261208_0001.txt',
+        state: 'uploaded',
+        transaction_count: 3,
+        total_cents: inserted.reduce((s, r) => s + r.amount_cents, 0),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (const [i, row] of inserted.entries()) {
+      amounts.push(row.amount_cents);
+      await handle.db
+        .insertInto('transactions')
+        .values({
+          transaction_id: ids[i]!,
+          invoice_id: row.id,
+          batch_id: batch.id,
+          seq: i + 1,
+          bank_code: 'taishin',
+          direction: 'credit',
+          amount_cents: row.amount_cents,
+          account_last4: '4567',
+          status: 'sent',
+        })
+        .execute();
+    }
+    // all three settle first
+    await applyReconciliationFile(
+      handle.db,
+      recFile(
+        'REC_TAISHIN_20261208_0001.txt',
+        '1',
+        ids.map((id, i) => record('D', id, '000', amounts[i]!)),
+      ),
+      new Date('2026-12-08T10:00:00+08:00'),
+    );
+  });
+  afterAll(() => handle.close());
+
+  const record = (type: 'D' | 'R', id: string, code: string, amount: number, extra: Record<string, unknown> = {}) => ({
+    record_type: type,
+    seq: null,
+    transaction_id: id,
+    code,
+    message: type === 'R' ? '退件' : null,
+    date: '2026-12-09',
+    amount_cents: amount,
+    ...extra,
+  });
+  const recFile = (name: string, digest: string, records: ParsedFile['records']): ParsedFile => ({
+    bank_code: 'taishin',
+    format: 'fixed_width',
+    remote_name: name,
+    remote_size: 100,
+    remote_mtime: 1,
+    sha256: digest.repeat(64),
+    stored_path: null,
+    records,
+  });
+  const statusOf = async (id: string) =>
+    (
+      await handle.db
+        .selectFrom('transactions')
+        .select('status')
+        .where('transaction_id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).status;
+
+  it('a later R with an unknown return code raises an exception and leaves the settled status alone', async () => {
+    const summary = await applyReconciliationFile(
+      handle.db,
+      recFile('REC_TAISHIN_20261208_0002.txt', '2', [record('R', ids[0]!, 'Z99', amounts[0]!, { unknown_code: true })]),
+      new Date('2026-12-09T10:00:00+08:00'),
+    );
+    expect(summary).toMatchObject({ unknown_code: 1, returned: 0, matched: 0 });
+    expect(await statusOf(ids[0]!)).toBe('settled');
+    const exception = await handle.db
+      .selectFrom('exceptions')
+      .select(['kind', 'ref', 'message'])
+      .where('kind', '=', 'unknown_return_code')
+      .executeTakeFirstOrThrow();
+    expect(exception.ref).toBe(`tx:${ids[0]}`);
+    expect(exception.message).toContain('Z99');
+    expect(exception.message).toContain('REC_TAISHIN_20261208_0002.txt');
+  });
+
+  it('an amount that differs on an answered transaction is an amount mismatch, not a duplicate', async () => {
+    const summary = await applyReconciliationFile(
+      handle.db,
+      recFile('REC_TAISHIN_20261208_0003.txt', '3', [
+        record('D', ids[1]!, '000', amounts[1]! + 100),
+        record('D', ids[2]!, '000', amounts[2]!, { account_number: '00000009990001' }),
+        record('D', ids[0]!, '000', amounts[0]!),
+      ]),
+      new Date('2026-12-09T11:00:00+08:00'),
+    );
+    expect(summary).toMatchObject({ amount_mismatch: 1, account_mismatch: 1, duplicate: 1 });
+    const kinds = await handle.db
+      .selectFrom('exceptions')
+      .select(['kind', 'ref', 'message'])
+      .where('kind', 'in', ['amount_mismatch', 'account_mismatch', 'duplicate_record'])
+      .orderBy('id')
+      .execute();
+    expect(kinds.map((k) => [k.kind, k.ref])).toEqual([
+      ['amount_mismatch', `tx:${ids[1]}`],
+      ['account_mismatch', `tx:${ids[2]}`],
+      ['duplicate_record', expect.stringMatching(/^file:\d+:line:3$/)],
+    ]);
+    expect(kinds[1]!.message).toContain('0001');
+    expect(kinds[1]!.message).not.toContain('9990001');
+    for (const id of ids) expect(await statusOf(id)).toBe('settled');
+  });
+});

@@ -25,10 +25,21 @@ export interface ApplySummary {
   matched: number;
   unmatched: number;
   amount_mismatch: number;
+  account_mismatch: number;
+  unknown_code: number;
   duplicate: number;
   settled: number;
   returned: number;
 }
+
+/** Each kind of record that cannot be applied is its own exception, named by what is wrong with it. */
+const EXCEPTION_KIND: Record<Exclude<ReturnType<typeof matchRecords>[number]['result'], 'matched'>, string> = {
+  unmatched: 'unmatched',
+  amount_mismatch: 'amount_mismatch',
+  account_mismatch: 'account_mismatch',
+  unknown_code: 'unknown_return_code',
+  duplicate: 'duplicate_record',
+};
 
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
@@ -45,6 +56,7 @@ async function loadCandidates(trx: Kysely<Database>, file: ParsedFile): Promise<
       't.amount_cents',
       't.status',
       't.seq',
+      't.account_last4',
       sql<string>`to_char(b.created_at at time zone 'Asia/Taipei', 'YYYY-MM-DD')`.as('file_date'),
     ])
     .where('t.bank_code', '=', file.bank_code)
@@ -89,6 +101,8 @@ export async function applyReconciliationFile(
     matched: 0,
     unmatched: 0,
     amount_mismatch: 0,
+    account_mismatch: 0,
+    unknown_code: 0,
     duplicate: 0,
     settled: 0,
     returned: 0,
@@ -195,22 +209,23 @@ export async function applyReconciliationFile(
           tx.status = match.newStatus;
           summary[match.newStatus]++;
         } else if (match.result !== 'matched') {
-          const kind = match.result === 'duplicate' ? 'duplicate_record' : match.result;
+          const kind = EXCEPTION_KIND[match.result];
           await trx
             .insertInto('exceptions')
             .values({
               bank_code: file.bank_code,
               kind,
               ref:
-                match.result === 'amount_mismatch'
-                  ? `tx:${tx!.transaction_id}`
-                  : `file:${fileRow.id}:line:${index + 1}`,
+                tx && match.result !== 'duplicate' ? `tx:${tx.transaction_id}` : `file:${fileRow.id}:line:${index + 1}`,
               message: `${file.remote_name} line ${index + 1} (${record.record_type}): ${match.reason ?? match.result}`,
               details: JSON.stringify({
                 file_id: fileRow.id,
                 line: index + 1,
-                transaction_id: record.transaction_id,
+                file: file.remote_name,
+                transaction_id: record.transaction_id ?? tx?.transaction_id ?? null,
                 amount_cents: record.amount_cents,
+                code: record.code,
+                mismatch: match.result,
               }),
             })
             .onConflict((oc) => oc.columns(['bank_code', 'kind', 'ref']).where('status', '=', 'open').doNothing())

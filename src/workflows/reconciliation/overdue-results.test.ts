@@ -3,7 +3,7 @@ import { openTestDatabase, type TestDatabase } from '../../../test/support/db.ts
 import { createBusinessCalendar } from '../../domain/calendar/business-calendar.ts';
 import { demoInvoices } from '../../infra/db/seed-demo.ts';
 import { applyReconciliationFile } from './apply-file.ts';
-import { raiseOverdueResults } from './overdue-results.ts';
+import { expectedResultDay, raiseOverdueResults } from './overdue-results.ts';
 
 describe('no result past the expected day', () => {
   let handle: TestDatabase;
@@ -91,5 +91,64 @@ describe('no result past the expected day', () => {
       .where('kind', '=', 'no_result')
       .executeTakeFirstOrThrow();
     expect(closed.status).toBe('resolved');
+  });
+});
+
+describe("expected_result_by: the value date plus the bank's result window", () => {
+  const calendar = createBusinessCalendar([
+    { year: 2026, provisional: false, holidays: [{ date: '2026-12-25', name: '行憲紀念日' }], workdays: [] },
+  ]);
+  it('counts business days: a Friday plus 1 is Monday, a Thursday before a holiday plus 2 skips it', () => {
+    expect(expectedResultDay(calendar, '2026-11-27', 1)).toBe('2026-11-30');
+    expect(expectedResultDay(calendar, '2026-12-24', 2)).toBe('2026-12-29');
+    expect(expectedResultDay(calendar, '2026-12-08', 0)).toBe('2026-12-08');
+  });
+
+  let handle: TestDatabase;
+  beforeAll(async () => {
+    handle = await openTestDatabase();
+    const [invoice] = demoInvoices({ dueDate: '2026-12-08', bankCodes: ['esun'], perBank: 1 });
+    const inv = await handle.db.insertInto('invoices').values(invoice!).returning('id').executeTakeFirstOrThrow();
+    const batch = await handle.db
+      .insertInto('payment_batches')
+      .values({
+        bank_code: 'esun',
+        value_date: '2026-12-08',
+        batch_seq: 1,
+        batch_number: 'ESUN202612080001',
+        file_format: 'csv',
+        file_name: 'PAY_20261208_0001.csv',
+        state: 'uploaded',
+        transaction_count: 1,
+        total_cents: invoice!.amount_cents,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await handle.db
+      .insertInto('transactions')
+      .values({
+        transaction_id: 'TX202612080000000009',
+        invoice_id: inv.id,
+        batch_id: batch.id,
+        seq: 1,
+        bank_code: 'esun',
+        direction: 'credit',
+        amount_cents: invoice!.amount_cents,
+        account_last4: '0000',
+        status: 'sent',
+        // a bank with a 3-day window: the answer may come until Friday
+        expected_result_by: '2026-12-11',
+      })
+      .execute();
+  });
+  afterAll(() => handle.close());
+
+  it('is what the overdue check waits for, instead of the next business day', async () => {
+    expect(await raiseOverdueResults(handle.db, calendar, '2026-12-10')).toBe(0);
+    expect(await raiseOverdueResults(handle.db, calendar, '2026-12-11')).toBe(0);
+    expect(await raiseOverdueResults(handle.db, calendar, '2026-12-14')).toBe(1);
+    const row = await handle.db.selectFrom('exceptions').select('message').executeTakeFirstOrThrow();
+    expect(row.message).toContain('expected by 2026-12-11');
+    expect(row.message).toContain('ESUN202612080001');
   });
 });

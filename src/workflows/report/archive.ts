@@ -3,6 +3,11 @@
  * SHA-256 and an expiry after the retention period; expired archive files are deleted. A write failure (a full
  * disk) stops the archiving with a clear error and loses nothing: the batch bytes stay in the database and
  * the inbound copy of a reconciliation file is deleted only after its archive copy is safely written.
+ *
+ * Retention of plaintext (docs/operations.md, Retention): a payment file's plaintext holds full account and ID
+ * numbers, so once a batch is `archive.retention_days` old (from when it was built) its `payment_batches.plaintext`
+ * is cleared (`plaintext_purged_at` set) and its archived `.plain` copy expires the same day. The encrypted file,
+ * both SHA-256 digests and the transaction rows stay.
  */
 import { readFile, rm } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
@@ -12,7 +17,12 @@ import { safeJoin, writeFileAtomically } from '../../infra/storage/local-files.t
 export interface ArchiveResult {
   archived: number;
   purged: number;
+  /** Batches whose plaintext was cleared from the database this time. */
+  plaintextPurged: number;
 }
+
+/** Batch states after which the plaintext is no longer needed to deliver anything. */
+const FINISHED = ['uploaded', 'confirmed', 'cancelled', 'failed'] as const;
 
 const DAY_MS = 86_400_000;
 
@@ -46,7 +56,7 @@ export async function archiveBusinessDay(
   let archived = 0;
   const batches = await db
     .selectFrom('payment_batches')
-    .select(['bank_code', 'file_name', 'plaintext', 'ciphertext'])
+    .select(['bank_code', 'file_name', 'plaintext', 'ciphertext', 'created_at'])
     .where('value_date', '=', options.businessDate)
     .where('state', 'in', ['uploaded', 'confirmed'])
     .execute();
@@ -62,7 +72,16 @@ export async function archiveBusinessDay(
     if (batch.plaintext) {
       const path = safeJoin(dir[0]!, dir[1]!, dir[2]!, `${batch.file_name}.plain`);
       if (
-        await keep(db, { bank_code: batch.bank_code, kind: 'payment_plain', path, bytes: batch.plaintext, expiresAt })
+        await keep(db, {
+          bank_code: batch.bank_code,
+          kind: 'payment_plain',
+          path,
+          bytes: batch.plaintext,
+          // the plaintext copy lives no longer than the database's plaintext: retention counts from the build
+          expiresAt: new Date(
+            Math.min(expiresAt.getTime(), batch.created_at.getTime() + options.retentionDays * DAY_MS),
+          ),
+        })
       )
         archived++;
     }
@@ -94,5 +113,23 @@ export async function archiveBusinessDay(
     await rm(file.path, { force: true });
     await db.deleteFrom('archived_files').where('id', '=', file.id).execute();
   }
-  return { archived, purged: expired.length };
+  const plaintextPurged = await purgeExpiredPlaintext(db, options);
+  return { archived, purged: expired.length, plaintextPurged };
+}
+
+/** Clears the plaintext of finished batches built more than `retentionDays` ago; returns how many. */
+export async function purgeExpiredPlaintext(
+  db: Kysely<Database>,
+  options: { retentionDays: number; now: Date },
+): Promise<number> {
+  const cutoff = new Date(options.now.getTime() - options.retentionDays * DAY_MS);
+  const purged = await db
+    .updateTable('payment_batches')
+    .set({ plaintext: null, plaintext_purged_at: options.now, updated_at: options.now })
+    .where('plaintext', 'is not', null)
+    .where('created_at', '<', cutoff)
+    .where('state', 'in', [...FINISHED])
+    .returning('id')
+    .execute();
+  return purged.length;
 }

@@ -469,7 +469,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Move a cutoff_missed batch to another value date */
+    /** Move a cutoff_missed or value_date_closed batch to another value date (a business day) */
     post: {
       parameters: {
         query?: never;
@@ -574,7 +574,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Cancel a cutoff_missed batch (its invoices return to pending) */
+    /** Cancel a cutoff_missed or value_date_closed batch (its invoices return to pending) */
     post: {
       parameters: {
         query?: never;
@@ -665,6 +665,236 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/banking-monitor/calendar/closures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Ad-hoc closures (typhoon days), today and later unless `from` says otherwise */
+    get: {
+      parameters: {
+        query?: {
+          from?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The closures */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              closures: components['schemas']['Closure'][];
+            };
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Declare a closure for a date (every bank, or one); batches already built for it wait (value_date_closed) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['DeclareClosureRequest'];
+        };
+      };
+      responses: {
+        /** @description The closure, in force on every instance within 10 s */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['Closure'] & {
+              stopped_batches: number[];
+            };
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/banking-monitor/calendar/closures/{date}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Cancel a closure (the day is a business day again if the calendar says so) */
+    delete: {
+      parameters: {
+        query?: {
+          bank_code?: string;
+        };
+        header?: never;
+        path: {
+          date: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Closure removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Conflicts with the current state */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -1688,6 +1918,7 @@ export interface components {
         | 'confirmed'
         | 'failed'
         | 'cutoff_missed'
+        | 'value_date_closed'
         | 'cancelled';
       transaction_count: number;
       total_cents: number;
@@ -1806,6 +2037,7 @@ export interface components {
         | 'confirmed'
         | 'failed'
         | 'cutoff_missed'
+        | 'value_date_closed'
         | 'cancelled';
       transaction_count: number;
       total_cents: number;
@@ -1835,6 +2067,46 @@ export interface components {
      *     }
      */
     CancelBatchRequest: {
+      reason: string;
+    };
+    /**
+     * @example {
+     *       "date": "2026-12-09",
+     *       "bank_code": "*",
+     *       "reason": "颱風假: Taipei closed offices",
+     *       "created_by": "ops-alice#3",
+     *       "created_at": "2026-12-08T21:05:00.000+08:00"
+     *     }
+     */
+    Closure: {
+      /**
+       * Format: date
+       * @example 2026-11-26
+       */
+      date: string;
+      bank_code: string;
+      reason: string;
+      created_by: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      created_at: string;
+    };
+    /**
+     * @example {
+     *       "date": "2026-12-09",
+     *       "reason": "颱風假"
+     *     }
+     */
+    DeclareClosureRequest: {
+      /**
+       * Format: date
+       * @example 2026-11-26
+       */
+      date: string;
+      /** @example mega */
+      bank_code?: string;
       reason: string;
     };
     /**
