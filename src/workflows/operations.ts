@@ -339,6 +339,11 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
     now,
     instanceId,
     ...(options.abandonRunAfterMs ? { abandonAfterMs: options.abandonRunAfterMs } : {}),
+    closedDay: (bank, valueDate) => {
+      // the cutoff and "past" are the triggers' to check: a recovery run keeps its cutoff_missed route
+      const check = checkValueDate(calendar, valueDate, { now: new Date(0), bankCode: bank.bank_code });
+      return check.ok ? null : `not run: ${check.message}`;
+    },
     deliver: async (bank: BankConfig, batchId: number) => {
       // Another instance holds the bank: it finds the batch in the ledger on its next lease round.
       if (!leases.holds(bank.bank_code)) return;

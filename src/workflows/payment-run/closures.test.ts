@@ -13,6 +13,7 @@ import { buildBatchesForBank } from './build-batches.ts';
 import { type ClosureRefused, declareClosure, listClosures, reopenClosure } from './closures.ts';
 import { type DeliverDeps, deliverBatch } from './deliver-batch.ts';
 import { releaseCutoffMissedBatch } from './operator-actions.ts';
+import { startPaymentRun } from './payment-run.ts';
 
 const TODAY = '2026-12-08';
 const TOMORROW = '2026-12-09';
@@ -142,6 +143,31 @@ describe('ad-hoc closures', () => {
       .execute();
     expect(txs).toHaveLength(4);
     for (const t of txs) expect(t).toEqual({ status: 'sent', expected_result_by: '2026-12-11' });
+  });
+
+  it('a run on any path (a recovery run too) builds nothing for a bank whose day is closed, and says why', async () => {
+    await seedDemo(handle.db, { dueDate: TOMORROW, bankCodes: ['ctbc', 'mega'], perBank: 4, unencodable: false });
+    const started = await startPaymentRun(
+      {
+        db: handle.db,
+        config,
+        now: () => now,
+        instanceId: 'test',
+        deliver: async () => {},
+        closedDay: (bank) => (bank.bank_code === 'ctbc' ? `not run: value date ${TOMORROW} is closed for ctbc` : null),
+      },
+      { trigger: 'recovery', valueDate: TOMORROW, bankCodes: ['ctbc', 'mega'] },
+    );
+    if (!('done' in started)) throw new Error('expected a started run');
+    const summary = await started.done;
+    expect(summary.status).toBe('partial');
+    expect(summary.banks.find((b) => b.bank_code === 'ctbc')).toMatchObject({
+      batches: 0,
+      error: expect.stringContaining('closed'),
+    });
+    expect(summary.banks.find((b) => b.bank_code === 'mega')).toMatchObject({ batches: 1, transactions: 4 });
+    const batches = await handle.db.selectFrom('payment_batches').select('bank_code').execute();
+    expect(batches).toEqual([{ bank_code: 'mega' }]);
   });
 
   it('an upload by an instance that missed the change reads the closure fresh and sends nothing', async () => {

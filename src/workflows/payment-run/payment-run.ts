@@ -27,6 +27,11 @@ export interface PaymentRunDeps {
   /** Hands a generated batch to its bank's actor; resolves when the bank has taken it (not when uploaded). */
   deliver: (bank: BankConfig, batchId: number) => Promise<void>;
   onSetAside?: (bank: BankConfig, setAside: BuildResult['setAside']) => Promise<void>;
+  /**
+   * Why the value date is not a business day for the bank (weekend, holiday, closure), or null: a bank is not
+   * built on such a day on any path, recovery runs included (docs/operations.md, Value dates).
+   */
+  closedDay?: (bank: BankConfig, valueDate: string) => string | null;
   /** A running run whose heartbeat is older than this belongs to a dead process (default 60 s). */
   abandonAfterMs?: number;
 }
@@ -169,6 +174,10 @@ async function executeRunInSpan(
   banks: BankConfig[],
 ): Promise<RunSummary> {
   const perBank = await mapWithConcurrency(banks, deps.config.max_concurrent_banks, async (bank) => {
+    const closed = deps.closedDay?.(bank, valueDate) ?? null;
+    if (closed) {
+      return { bank_code: bank.bank_code, batches: 0, transactions: 0, set_aside: 0, errors: [], error: closed };
+    }
     try {
       const built = await withSpan('payment_run.build_batches', { 'bank.code': bank.bank_code, 'run.id': runId }, () =>
         buildBatchesForBank(deps.db, {
