@@ -280,6 +280,15 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
+export interface MonitorSessionsTable {
+  id_sha256: string;
+  token_id: number;
+  csrf_token: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
 export interface OutboxMessagesTable {
   id: Generated<number>;
   channel: 'email' | 'webhook';
@@ -344,6 +353,7 @@ export interface Database {
   calendar_overrides: CalendarOverridesTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
+  monitor_sessions: MonitorSessionsTable;
   outbox_messages: OutboxMessagesTable;
   daily_reports: DailyReportsTable;
   archived_files: ArchivedFilesTable;
