@@ -92,8 +92,17 @@ export const OPENAPI_CONFIG = {
       'GET, operator tokens may also POST. Errors are RFC 9457 `application/problem+json` with a stable `type`. ' +
       'Times are ISO 8601 with the Asia/Taipei offset; amounts are integer cents.',
   },
-  // Relative to the document's own URL, so one document serves every deployment (see docs/api.md).
-  servers: [{ url: '.', description: 'this service (the host that served the document)' }],
+  // A template, not "/": a client generated from the file needs an absolute URL (see docs/api.md).
+  servers: [
+    {
+      url: '{scheme}://{host}',
+      description: 'the banking-sftp service (service.host:service.port), or the reverse proxy in front of it',
+      variables: {
+        scheme: { enum: ['https', 'http'], default: 'http' },
+        host: { default: '127.0.0.1:8000' },
+      },
+    },
+  ],
   tags: [
     { name: 'health' },
     { name: 'dashboard' },

@@ -22,8 +22,13 @@ const ASSETS: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
+// "Try it out" goes to the origin the operator opened /docs on (through the proxy, if any), whatever the
+// document's server template says.
 const INIT = `window.addEventListener('load', function () {
-  window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });
+  fetch('/openapi.json').then(function (r) { return r.json(); }).then(function (spec) {
+    spec.servers = [{ url: window.location.origin, description: 'this service' }];
+    window.ui = SwaggerUIBundle({ spec: spec, dom_id: '#swagger-ui', deepLinking: true });
+  });
 });
 `;
 
