@@ -85,7 +85,21 @@ export async function startService(config: Config, options: StartOptions = {}): 
         banks: activeBanks.map(({ bank_code, bank_name, cutoff_time }) => ({ bank_code, bank_name, cutoff_time })),
         ports: operations.ports,
       },
-      metrics: metricsRoutes(telemetry),
+      // with service.metrics.port, /metrics is served only on its own port (below)
+      ...(config.service.metrics.port === undefined ? { metrics: metricsRoutes(telemetry) } : {}),
+      metricsRequireToken: config.service.metrics.require_token,
+      trustedProxies: config.service.trusted_proxies,
+      bodyLimitBytes: config.service.body_limit_bytes,
+      failedAuthLimits: {
+        maxFailures: config.auth.max_failures,
+        windowMs: config.auth.window_seconds * 1000,
+        blockMs: config.auth.block_seconds * 1000,
+      },
+      sessionTtlMs: config.auth.session_hours * 3600_000,
+      onLockout: (event) => {
+        telemetry.authLockout();
+        logger.warn(event, 'monitor client locked out after too many bad tokens');
+      },
     });
     // request metrics wrap the whole app, so each request is counted under its matched route pattern
     const app = new Hono();
@@ -94,6 +108,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
     stopSteps.unshift(() => server.close());
     logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');
+    if (config.service.metrics.port !== undefined) {
+      const metricsServer = await serveHttp(metricsRoutes(telemetry).fetch, {
+        port: config.service.metrics.port,
+        host: config.service.metrics.host ?? config.service.host,
+      });
+      stopSteps.unshift(() => metricsServer.close());
+      logger.info({ port: metricsServer.port }, 'metrics served on their own port');
+    }
 
     let stopping: Promise<void> | undefined;
     return {
