@@ -10,6 +10,7 @@ import type { Config } from './infra/config/schema.ts';
 import { connectDatabase, type DatabaseHandle } from './infra/db/connect.ts';
 import { migrateToLatest } from './infra/db/migrate.ts';
 import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
+import { createAlertNotices } from './infra/mail/alert-notices.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
 import { createLogger } from './infra/telemetry/logger.ts';
 import { createTelemetry } from './infra/telemetry/metrics.ts';
@@ -65,6 +66,36 @@ export async function startService(config: Config, options: StartOptions = {}): 
     stopSteps.unshift(() => operations.stop());
 
     const activeBanks = config.banks.filter((b) => b.active);
+    // breaker-open and key-expiry notices by email/webhook, once across all instances (dedupe key)
+    const stopNotices = createAlertNotices({
+      notify: (notice) => operations.notifier.notify(notice),
+      breakers: () =>
+        operations.ports.snapshot().banks.map((b) => ({
+          bankCode: b.bankCode,
+          breaker: b.breaker,
+          openUntil: b.breakerOpenUntil,
+          lastError: b.lastError,
+        })),
+      keys: async () =>
+        (
+          await Promise.all(
+            activeBanks.map(async (bank) =>
+              (
+                await operations.crypto.keyStatus(bank).catch(() => [])
+              )
+                .filter((k) => !k.missing)
+                .map((k) => ({
+                  bankCode: bank.bank_code,
+                  key: `${k.owner}:${k.fingerprint.slice(-16)}`,
+                  daysLeft: k.daysLeft,
+                })),
+            ),
+          )
+        ).flat(),
+      warnDays: config.mail.key_expiry_warn_days,
+      onError: (error) => logger.error({ err: error }, 'alert notice check failed'),
+    }).start();
+    stopSteps.unshift(async () => stopNotices());
     telemetry.registerBanks(activeBanks.map((b) => b.bank_code));
     telemetry.setSource(
       createMetricsSource({

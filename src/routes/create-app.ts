@@ -30,6 +30,7 @@ import { eventsRoutes } from './events/events.index.ts';
 import { exceptionsRoutes } from './exceptions/exceptions.index.ts';
 import { healthRoutes } from './health/health.index.ts';
 import { healthzRoutes } from './healthz/healthz.ts';
+import { notificationsRoutes } from './notifications/notifications.index.ts';
 import { withOperationIds } from './operation-ids.ts';
 import { pageRoutes } from './page/page.index.tsx';
 import { ActionRefused, type MonitorPorts } from './ports.ts';
@@ -114,6 +115,7 @@ export const OPENAPI_CONFIG = {
     { name: 'runs' },
     { name: 'audit' },
     { name: 'events' },
+    { name: 'notifications' },
   ],
 };
 
@@ -219,6 +221,7 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, runsRoutes(ctx));
   app.route(API_BASE, auditRoutes(ctx));
   app.route(API_BASE, eventsRoutes(hub));
+  app.route(API_BASE, notificationsRoutes(ctx));
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', swaggerRoutes());

@@ -24,6 +24,7 @@ const CHOSEN: Record<string, string> = {
   [`get ${API_BASE}/runs/{run_id}`]: 'getPaymentRun',
   [`get ${API_BASE}/audit`]: 'listAudit',
   [`get ${API_BASE}/events`]: 'streamEvents',
+  [`get ${API_BASE}/notifications`]: 'listNotifications',
 };
 
 export function derivedOperationId(method: string, path: string): string {

@@ -26,7 +26,7 @@ describe('openapi/openapi.json', () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
       .filter(([path]) => path.startsWith('/api/v1/banking-monitor/'))
       .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
-    expect(operations).toHaveLength(16);
+    expect(operations).toHaveLength(17);
     for (const { op } of operations) {
       expect(op.security).toEqual([{ bearerAuth: [] }]);
       const responses = op.responses as Record<string, { content?: Record<string, unknown> }>;

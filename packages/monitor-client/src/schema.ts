@@ -310,6 +310,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/banking-monitor/notifications': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Emails and webhooks sent or waiting for a retry, newest first */
+    get: operations['listNotifications'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1189,6 +1206,48 @@ export interface components {
       details: {
         [key: string]: unknown;
       };
+    };
+    NotificationPage: {
+      items: components['schemas']['Notification'][];
+      next_cursor: string | null;
+    };
+    /**
+     * @example {
+     *       "id": 31,
+     *       "channel": "email",
+     *       "subject": "banking-sftp: bank ctbc is down (circuit breaker open)",
+     *       "status": "failed",
+     *       "attempts": 2,
+     *       "error": "connect ECONNREFUSED 10.0.0.25:25",
+     *       "created_at": "2026-11-26T09:02:00.000+08:00",
+     *       "sent_at": null,
+     *       "next_attempt_at": "2026-11-26T09:05:00.000+08:00"
+     *     }
+     */
+    Notification: {
+      id: number;
+      /** @enum {string} */
+      channel: 'email' | 'webhook';
+      subject: string;
+      /** @enum {string} */
+      status: 'pending' | 'sent' | 'failed' | 'logged';
+      attempts: number;
+      error: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      sent_at: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      next_attempt_at: string | null;
     };
   };
   responses: never;
@@ -2312,6 +2371,57 @@ export interface operations {
         };
         content: {
           'text/event-stream': string;
+        };
+      };
+      /** @description Missing or invalid bearer token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Too many failed authentication attempts from this address */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listNotifications: {
+    parameters: {
+      query?: {
+        status?: 'pending' | 'sent' | 'failed' | 'logged';
+        cursor?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of notices */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NotificationPage'];
+        };
+      };
+      /** @description Validation failed; `errors` lists the fields */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
       /** @description Missing or invalid bearer token */

@@ -246,9 +246,13 @@ export const configSchema = z
           .strict()
           .optional(),
         webhook_url: z.string().url().optional(),
+        /** A failed email or webhook is retried with backoff (1, 2, 4 … minutes, at most 1 h) this many times. */
+        retry_max_attempts: z.number().int().min(1).max(50).default(10),
+        /** Notify when a PGP key is this many days from expiry (again at 14, 7, 1 and 0 days). */
+        key_expiry_warn_days: z.number().int().min(1).max(365).default(30),
       })
       .strict()
-      .default({ from: 'banking-sftp@localhost', to: [] }),
+      .default({ from: 'banking-sftp@localhost', to: [], retry_max_attempts: 10, key_expiry_warn_days: 30 }),
     archive: z
       .object({
         /** Default: `<data_dir>/archive`. */

@@ -301,6 +301,10 @@ export interface OutboxMessagesTable {
   error: string | null;
   created_at: CreatedAt;
   sent_at: Date | null;
+  /** When a failed delivery is tried again; null once sent or given up. */
+  next_attempt_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** One notice per key, whichever instance writes it first. */
+  dedupe_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DailyReportsTable {
