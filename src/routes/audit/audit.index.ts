@@ -5,7 +5,7 @@ import { cursorOrProblem } from '../exceptions/exceptions.handlers.ts';
 import { maskJson } from '../mask-json.ts';
 import { Problem, problems } from '../problem.ts';
 import { createRouter, type MonitorContext } from '../router.ts';
-import { CursorQuery, encodeCursor, Instant, LimitQuery, security, taipeiIso } from '../schemas.ts';
+import { CursorQuery, encodeCursor, freeText, Instant, LimitQuery, security, taipeiIso } from '../schemas.ts';
 
 const AuditEntrySchema = z
   .object({
@@ -38,14 +38,10 @@ export const listAuditRoute = createRoute({
   request: {
     query: z.object({
       since: Instant.optional().openapi({ param: { name: 'since', in: 'query' } }),
-      actor: z
-        .string()
-        .max(200)
+      actor: freeText(z.string().max(200))
         .optional()
         .openapi({ param: { name: 'actor', in: 'query' }, example: 'ops-alice#3' }),
-      action: z
-        .string()
-        .max(100)
+      action: freeText(z.string().max(100))
         .optional()
         .openapi({ param: { name: 'action', in: 'query' }, example: 'batch.redate' }),
       cursor: CursorQuery,
