@@ -225,14 +225,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   const retryEveryMs = deps.retryEveryMs ?? 60_000;
-  let retrying: Promise<unknown> | undefined;
+  // one retry pass at a time: a slow mail server must not stack passes that resend the same rows
+  let retrying = false;
   const timer =
     retryEveryMs > 0
       ? setInterval(() => {
-          retrying ??= retryDue()
+          if (retrying) return;
+          retrying = true;
+          retryDue()
             .catch((error) => deps.logger.error({ err: error }, 'retrying failed notices failed'))
             .finally(() => {
-              retrying = undefined;
+              retrying = false;
             });
         }, retryEveryMs)
       : undefined;

@@ -213,7 +213,11 @@ export function pageRoutes(ctx: MonitorContext, auth: PageAuth, dashboard: (days
       headers: body ? { 'content-type': 'application/json' } : {},
       ...(body ? { body: JSON.stringify(body) } : {}),
     });
-    const env = { ...((c.env as object | undefined) ?? {}), [PAGE_PRINCIPAL]: session.principal };
+    // the runtime's env (the socket, for the client address) stays reachable through the prototype: Deno's is a
+    // class instance whose getters a spread would drop
+    const env = Object.assign(Object.create((c.env as object | undefined) ?? null) as object, {
+      [PAGE_PRINCIPAL]: session.principal,
+    });
     const response = await auth.dispatch(request, env);
     let flash: { text: string; failed: boolean };
     if (response.ok) flash = { text: action.done(ref), failed: false };
