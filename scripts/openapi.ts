@@ -1,6 +1,6 @@
 /**
  * Writes the monitor API's OpenAPI 3.1 document (`openapi/openapi.json`) and the TypeScript types
- * openapi-typescript generates from it (`test/api/generated/monitor-api.ts`, used by the generated-client test).
+ * openapi-typescript generates from it into the client package (`packages/monitor-client/src/schema.ts`).
  * No database is needed: the app is built with a database that fails if anything touches it.
  *
  *   npm run openapi             # write both files
@@ -12,11 +12,12 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/infra/db/schema.ts';
-import { createApp, OPENAPI_CONFIG } from '../src/routes/create-app.ts';
+import { createApp, openApiDocument } from '../src/routes/create-app.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DOCUMENT_PATH = join(root, 'openapi', 'openapi.json');
-export const TYPES_PATH = join(root, 'test', 'api', 'generated', 'monitor-api.ts');
+export const TYPES_PATH = join(root, 'packages', 'monitor-client', 'src', 'schema.ts');
+const CLIENT_PACKAGE = join(root, 'packages', 'monitor-client', 'package.json');
 
 const noDatabase = new Proxy({} as Kysely<Database>, {
   get() {
@@ -26,7 +27,7 @@ const noDatabase = new Proxy({} as Kysely<Database>, {
 
 export function buildDocument() {
   const app = createApp({ db: noDatabase, dbKind: 'postgres' });
-  return app.getOpenAPI31Document(OPENAPI_CONFIG);
+  return openApiDocument(app);
 }
 
 export function documentText(): string {
@@ -48,6 +49,17 @@ export async function generateTypes(documentJson: string): Promise<string> {
   return formatted.stdout;
 }
 
+/** package.json is the one list of versions: the client package must ask for the openapi-fetch the repo uses. */
+export function clientVersionDrift(): string | undefined {
+  const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const client = JSON.parse(readFileSync(CLIENT_PACKAGE, 'utf8'));
+  const want = rootPackage.devDependencies?.['openapi-fetch'] ?? rootPackage.dependencies?.['openapi-fetch'];
+  const got = client.peerDependencies?.['openapi-fetch'];
+  return want === got
+    ? undefined
+    : `packages/monitor-client asks for openapi-fetch ${got}, the repository uses ${want}; make them equal`;
+}
+
 function readOrEmpty(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -64,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
     [TYPES_PATH, types],
   ];
   if (argv.includes('--check')) {
+    const drift = clientVersionDrift();
+    if (drift) {
+      process.stderr.write(`${drift}\n`);
+      return 1;
+    }
     const stale = outputs.filter(([path, text]) => readOrEmpty(path) !== text).map(([path]) => relative(root, path));
     if (stale.length > 0) {
       process.stderr.write(`out of date with the routes: ${stale.join(', ')}; run \`npm run openapi\` and commit\n`);

@@ -10,6 +10,7 @@ import type { Config } from './infra/config/schema.ts';
 import { connectDatabase, type DatabaseHandle } from './infra/db/connect.ts';
 import { migrateToLatest } from './infra/db/migrate.ts';
 import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
+import { createAlertNotices } from './infra/mail/alert-notices.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
 import { acceptsAnyHostKey } from './infra/sftp/host-key.ts';
 import { createLogger } from './infra/telemetry/logger.ts';
@@ -66,6 +67,36 @@ export async function startService(config: Config, options: StartOptions = {}): 
     stopSteps.unshift(() => operations.stop());
 
     const activeBanks = config.banks.filter((b) => b.active);
+    // breaker-open and key-expiry notices by email/webhook, once across all instances (dedupe key)
+    const stopNotices = createAlertNotices({
+      notify: (notice) => operations.notifier.notify(notice),
+      breakers: () =>
+        operations.ports.snapshot().banks.map((b) => ({
+          bankCode: b.bankCode,
+          breaker: b.breaker,
+          openUntil: b.breakerOpenUntil,
+          lastError: b.lastError,
+        })),
+      keys: async () =>
+        (
+          await Promise.all(
+            activeBanks.map(async (bank) =>
+              (
+                await operations.crypto.keyStatus(bank).catch(() => [])
+              )
+                .filter((k) => !k.missing)
+                .map((k) => ({
+                  bankCode: bank.bank_code,
+                  key: `${k.owner}:${k.fingerprint.slice(-16)}`,
+                  daysLeft: k.daysLeft,
+                })),
+            ),
+          )
+        ).flat(),
+      warnDays: config.mail.key_expiry_warn_days,
+      onError: (error) => logger.error({ err: error }, 'alert notice check failed'),
+    }).start();
+    stopSteps.unshift(async () => stopNotices());
     telemetry.registerBanks(activeBanks.map((b) => b.bank_code));
     telemetry.setSource(
       createMetricsSource({
@@ -91,7 +122,21 @@ export async function startService(config: Config, options: StartOptions = {}): 
         })),
         ports: operations.ports,
       },
-      metrics: metricsRoutes(telemetry),
+      // with service.metrics.port, /metrics is served only on its own port (below)
+      ...(config.service.metrics.port === undefined ? { metrics: metricsRoutes(telemetry) } : {}),
+      metricsRequireToken: config.service.metrics.require_token,
+      trustedProxies: config.service.trusted_proxies,
+      bodyLimitBytes: config.service.body_limit_bytes,
+      failedAuthLimits: {
+        maxFailures: config.auth.max_failures,
+        windowMs: config.auth.window_seconds * 1000,
+        blockMs: config.auth.block_seconds * 1000,
+      },
+      sessionTtlMs: config.auth.session_hours * 3600_000,
+      onLockout: (event) => {
+        telemetry.authLockout();
+        logger.warn(event, 'monitor client locked out after too many bad tokens');
+      },
     });
     // request metrics wrap the whole app, so each request is counted under its matched route pattern
     const app = new Hono();
@@ -100,6 +145,14 @@ export async function startService(config: Config, options: StartOptions = {}): 
     const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
     stopSteps.unshift(() => server.close());
     logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');
+    if (config.service.metrics.port !== undefined) {
+      const metricsServer = await serveHttp(metricsRoutes(telemetry).fetch, {
+        port: config.service.metrics.port,
+        host: config.service.metrics.host ?? config.service.host,
+      });
+      stopSteps.unshift(() => metricsServer.close());
+      logger.info({ port: metricsServer.port }, 'metrics served on their own port');
+    }
 
     let stopping: Promise<void> | undefined;
     return {

@@ -12,6 +12,8 @@ import { promtool } from './support/promtool.ts';
 const ROOT = join(import.meta.dirname, '..');
 const PROMETHEUS_DIR = join(ROOT, 'deploy', 'prometheus');
 const ALERTS = [
+  'ServiceDown',
+  'BankDown',
   'BankConnectionFailures',
   'RetryQueueBacklog',
   'ReconciliationMismatch',
@@ -27,18 +29,30 @@ describe('Prometheus alert rules', () => {
 
   it('pass promtool check rules', () => {
     const { status, output } = promtool(['check', 'rules', join(PROMETHEUS_DIR, 'alerts.yml')]);
-    expect(output).toContain('SUCCESS: 9 rules found');
+    expect(output).toContain('SUCCESS: 11 rules found');
     expect(status).toBe(0);
   });
 
-  it('ship the four spec alerts and the four operational ones, each with severity, summary, description, runbook', () => {
+  it('ship the spec alerts and the operational ones, each with severity, summary, description, runbook_url', () => {
     const blocks = rules.split(/\n(?= {6}- alert: )/).slice(1);
     const byName = new Map(blocks.map((b) => [/- alert: (\w+)/.exec(b)?.[1], b]));
     for (const name of ALERTS) {
       const block = byName.get(name);
       expect(block, name).toBeDefined();
       expect(block).toMatch(/severity: (critical|warning)/);
-      for (const annotation of ['summary:', 'description:', 'runbook:']) expect(block, name).toContain(annotation);
+      for (const annotation of ['summary:', 'description:', 'runbook_url:']) expect(block, name).toContain(annotation);
+      expect(block, name).not.toMatch(/\brunbook: /);
+    }
+  });
+
+  it('point every runbook_url at a section of docs/runbooks.md', () => {
+    const runbooks = readFileSync(join(ROOT, 'docs', 'runbooks.md'), 'utf8');
+    const anchors = new Set([...runbooks.matchAll(/^## (\w+)$/gm)].map((m) => m[1]!.toLowerCase()));
+    const urls = [...rules.matchAll(/- alert: (\w+)[\s\S]*?runbook_url: "([^"]+)"/g)];
+    expect(urls.length).toBe(11);
+    for (const [, name, url] of urls) {
+      expect(url, name).toBe(`{{ $externalLabels.runbook_base }}docs/runbooks.md#${name!.toLowerCase()}`);
+      expect(anchors.has(name!.toLowerCase()), `docs/runbooks.md has ## ${name}`).toBe(true);
     }
   });
 

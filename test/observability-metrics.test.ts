@@ -151,6 +151,7 @@ describe('a day with one failing bank on /metrics', () => {
           '        exp_samples:',
           ...[
             '{alertname="BankConnectionFailures",bank="812"}',
+            '{alertname="BankDown",bank="812"}',
             '{alertname="CutoffAtRisk",bank="812"}',
             '{alertname="ProcessingDelay",bank="812",kind="batch"}',
           ].map((labels) => `          - labels: '${labels}'\n            value: 1`),

@@ -143,3 +143,38 @@ export async function createTestApp(db: Kysely<Database>, overrides: Partial<App
     as: (token, extra = {}) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra }),
   };
 }
+
+/** The `value` of the first `<input name="csrf">` of a page. */
+export function csrfField(html: string): string {
+  const match = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!match) throw new Error('the page has no CSRF field');
+  return match[1]!;
+}
+
+/** `name=value` of a Set-Cookie header for that cookie name. */
+export function cookiePair(response: Response, name: string): string | undefined {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+  return cookie?.split(';')[0];
+}
+
+/**
+ * Signs in to the operations page as a browser would (sign-in form with its CSRF cookie, then the session
+ * cookie) and returns the session cookie and the session's CSRF token.
+ */
+export async function pageSignIn(
+  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  token: string,
+  headers: Record<string, string> = {},
+): Promise<{ cookie: string; csrf: string; login: Response }> {
+  const form = await app.request('/', { headers });
+  const loginCookie = cookiePair(form, 'bsm_login_csrf');
+  const login = await app.request('/login', {
+    method: 'POST',
+    headers: { ...headers, cookie: loginCookie ?? '' },
+    body: new URLSearchParams({ token, csrf: csrfField(await form.text()) }),
+  });
+  const cookie = cookiePair(login, 'bsm_session');
+  if (login.status !== 303 || !cookie) throw new Error(`sign-in failed with ${login.status}`);
+  const page = await app.request('/', { headers: { ...headers, cookie } });
+  return { cookie, csrf: csrfField(await page.text()), login };
+}

@@ -38,8 +38,12 @@ export function createMetricsSource(deps: {
       keyDays.set(
         bank.bank_code,
         status
-          .filter((k) => k.daysLeft !== null && !k.missing)
-          .map((k) => ({ key: `${k.owner}:${k.fingerprint.slice(-16)}`, days: k.daysLeft! })),
+          // a key that never expires still has a series (+Inf), so "every key has an expiry" is checkable
+          .filter((k) => !k.missing)
+          .map((k) => ({
+            key: `${k.owner}:${k.fingerprint.slice(-16)}`,
+            days: k.daysLeft ?? Number.POSITIVE_INFINITY,
+          })),
       );
     }
   }

@@ -144,7 +144,13 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       withSpan('pgp.protect', { 'bank.code': bank.bank_code }, () => pgp.protect(bank, name, data)),
     open: (bank, name, data) => withSpan('pgp.open', { 'bank.code': bank.bank_code }, () => pgp.open(bank, name, data)),
   };
-  const notifier = createNotifier({ db, mail: config.mail, logger, getSecret });
+  const notifier = createNotifier({
+    db,
+    mail: config.mail,
+    logger,
+    getSecret,
+    onDeliveryFailure: (channel) => options.telemetry?.notificationFailure(channel),
+  });
   stopSteps.push(async () => notifier.close());
 
   let sandbox: Sandbox | null = null;

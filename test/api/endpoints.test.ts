@@ -5,10 +5,10 @@
  */
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMonitorClient, type paths } from '../../packages/monitor-client/src/index.ts';
 import { listAudit } from '../../src/infra/db/repositories/audit-log.ts';
 import { createTestApp, type TestApp } from '../../src/routes/test-helpers.ts';
 import { openTestDatabase, type TestDatabase } from '../support/db.ts';
-import type { paths } from './generated/monitor-api.ts';
 import { type Seeded, seedMonitorData } from './seed.ts';
 
 let db: TestDatabase;
@@ -24,12 +24,12 @@ afterAll(async () => {
   await db?.close();
 });
 
+const fetchFromApp = (request: Request) => Promise.resolve(t.app.request(request));
+/** The repository's client package with a token; a bare openapi-fetch client without one. */
 const client = (token?: string) =>
-  createClient<paths>({
-    baseUrl: 'http://monitor.test',
-    fetch: (request: Request) => Promise.resolve(t.app.request(request)),
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
+  token
+    ? createMonitorClient({ baseUrl: 'http://monitor.test', token, fetch: fetchFromApp })
+    : createClient<paths>({ baseUrl: 'http://monitor.test', fetch: fetchFromApp });
 
 /** Takes an openapi-fetch result (its parsed `error`) or a raw Response. */
 async function expectProblem(result: Response | { response: Response; error?: unknown }, status: number, kind: string) {

@@ -26,8 +26,8 @@ describe('openapi/openapi.json', () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
       .filter(([path]) => path.startsWith('/api/v1/banking-monitor/'))
       .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
-    // 13 + the three calendar closure operations
-    expect(operations).toHaveLength(16);
+    // 13 + the three calendar closure operations + runs, audit, events and notifications
+    expect(operations).toHaveLength(20);
     for (const { op } of operations) {
       expect(op.security).toEqual([{ bearerAuth: [] }]);
       const responses = op.responses as Record<string, { content?: Record<string, unknown> }>;
@@ -37,6 +37,21 @@ describe('openapi/openapi.json', () => {
     for (const name of ['Health', 'Dashboard', 'TransferPage', 'BatchDetail', 'Problem', 'TestConnectionReport']) {
       expect(doc.components.schemas[name].example, name).toBeDefined();
     }
+  });
+
+  it('names every operation with a unique operationId, and no server is a bare "/"', () => {
+    const doc = JSON.parse(committed);
+    const ids = Object.values(doc.paths as Record<string, Record<string, { operationId?: string }>>).flatMap((item) =>
+      Object.values(item).map((op) => op.operationId),
+    );
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['getPaymentRun', 'listAudit', 'streamEvents', 'retryNow']));
+    expect(doc.servers.map((s: { url: string }) => s.url)).not.toContain('/');
+    expect(doc.paths['/api/v1/banking-monitor/batches/generate'].post.responses['202'].headers.Location).toBeDefined();
+    expect(Object.keys(doc.paths['/api/v1/banking-monitor/events'].get.responses['200'].content)).toEqual([
+      'text/event-stream',
+    ]);
   });
 
   it('the generated client types are in sync with it', async () => {

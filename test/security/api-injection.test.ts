@@ -88,6 +88,12 @@ function attempts(p: string, s: Seeded): Attempt[] {
       note: `${p} x`,
     }),
     post('/retry-queue/{id}/retry', 'path:id', `/retry-queue/${e}/retry`),
+    get('/runs/{run_id}', 'path:run_id', `/runs/${e}`),
+    ...queries('/audit', ['since', 'actor', 'action', 'cursor', 'limit']).map((a) => ({
+      ...a,
+      role: 'operator' as const,
+    })),
+    ...queries('/notifications', ['status', 'cursor', 'limit']),
   ];
 }
 

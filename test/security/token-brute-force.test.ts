@@ -83,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('token brute force on the monitor API', () => {
-  it('refuses an address with 429 + Retry-After after 10 wrong tokens; others and good tokens elsewhere still work', async () => {
+  it('refuses further bad tokens from an address with 429 + Retry-After after 10; good tokens always work', async () => {
     const max = DEFAULT_FAILED_AUTH_LIMITS.maxFailures;
     for (let i = 0; i < max; i++) {
       const reply = await call(HEALTH, { from: ATTACKER, token: guess(i) });
@@ -98,18 +98,22 @@ describe('token brute force on the monitor API', () => {
       status: 429,
       retry_after_seconds: DEFAULT_FAILED_AUTH_LIMITS.blockMs / 1000,
     });
-    // a correct token from the blocked address is refused too: a lucky guess would not be told apart
-    expect((await call(HEALTH, { from: ATTACKER, token })).status).toBe(429);
-    // a spoofed X-Forwarded-For does not get the attacker a fresh allowance
+    // a correct token from the blocked address is served: behind NAT or a proxy many operators share an
+    // address, and 256-bit tokens are not found by guessing at this pace anyway
+    expect((await call(HEALTH, { from: ATTACKER, token })).status).toBe(200);
+    // a spoofed X-Forwarded-For does not get the attacker a fresh allowance (no trusted proxies configured)
     expect(
       (await call(HEALTH, { from: ATTACKER, token: guess(100), headers: { 'x-forwarded-for': '203.0.113.9' } })).status,
     ).toBe(429);
-    // the dashboard login form shares the limit
+    // the page's sign-in form shares the limit
+    const form = await call('/', { from: ATTACKER });
+    const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+    const formCookie = String(form.headers['set-cookie'] ?? '').split(';')[0] ?? '';
     const login = await call('/login', {
       from: ATTACKER,
       method: 'POST',
-      body: `token=${encodeURIComponent(token)}`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(guess(101))}&csrf=${encodeURIComponent(csrf)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie },
     });
     expect(login.status).toBe(429);
 
@@ -120,10 +124,10 @@ describe('token brute force on the monitor API', () => {
 
     // Retry-After counts down on the clock, and the address is let in once it has passed
     clock.now = new Date(clock.now.getTime() + 60_000);
-    const later = await call(HEALTH, { from: ATTACKER, token });
+    const later = await call(HEALTH, { from: ATTACKER, token: guess(102) });
     expect(later.headers['retry-after']).toBe(String(DEFAULT_FAILED_AUTH_LIMITS.blockMs / 1000 - 60));
     clock.now = new Date(clock.now.getTime() + DEFAULT_FAILED_AUTH_LIMITS.blockMs);
-    expect((await call(HEALTH, { from: ATTACKER, token })).status).toBe(200);
+    expect((await call(HEALTH, { from: ATTACKER, token: guess(103) })).status).toBe(401);
     expect(errors).toEqual([]);
   });
 

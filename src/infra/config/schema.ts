@@ -138,9 +138,47 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8000),
         host: z.string().default('127.0.0.1'),
         instance_id: z.string().optional(),
+        /**
+         * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For / X-Forwarded-Proto are believed:
+         * the client address for the failed-auth limit and audit log, TLS for Secure cookies and HSTS.
+         */
+        trusted_proxies: z.array(z.string()).default([]),
+        /** Largest request body accepted; bigger ones get 413 without being read. */
+        body_limit_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(100 * 1024 * 1024)
+          .default(1024 * 1024),
+        metrics: z
+          .object({
+            /** `/metrics` needs a monitor token (viewer is enough); Prometheus sends it as a bearer token. */
+            require_token: z.boolean().default(false),
+            /** Serve `/metrics` on its own port (and not on the API port), e.g. reachable only from Prometheus. */
+            port: z.number().int().min(0).max(65535).optional(),
+            host: z.string().optional(),
+          })
+          .strict()
+          .default({ require_token: false }),
       })
       .strict()
-      .default({ port: 8000, host: '127.0.0.1' }),
+      .default({
+        port: 8000,
+        host: '127.0.0.1',
+        trusted_proxies: [],
+        body_limit_bytes: 1024 * 1024,
+        metrics: { require_token: false },
+      }),
+    /** Monitor API and page sign-in: the failed-token limit per client, page session length. */
+    auth: z
+      .object({
+        max_failures: z.number().int().min(1).default(10),
+        window_seconds: z.number().int().min(1).default(600),
+        block_seconds: z.number().int().min(1).default(900),
+        session_hours: z.number().min(0.1).max(168).default(8),
+      })
+      .strict()
+      .default({ max_failures: 10, window_seconds: 600, block_seconds: 900, session_hours: 8 }),
     database: z
       .object({
         /** postgres://… selects PostgreSQL; absent selects embedded PGlite in `pglite_dir`. */
@@ -224,9 +262,13 @@ export const configSchema = z
           .strict()
           .optional(),
         webhook_url: z.string().url().optional(),
+        /** A failed email or webhook is retried with backoff (1, 2, 4 … minutes, at most 1 h) this many times. */
+        retry_max_attempts: z.number().int().min(1).max(50).default(10),
+        /** Notify when a PGP key is this many days from expiry (again at 14, 7, 1 and 0 days). */
+        key_expiry_warn_days: z.number().int().min(1).max(365).default(30),
       })
       .strict()
-      .default({ from: 'banking-sftp@localhost', to: [] }),
+      .default({ from: 'banking-sftp@localhost', to: [], retry_max_attempts: 10, key_expiry_warn_days: 30 }),
     archive: z
       .object({
         /** Default: `<data_dir>/archive`. */

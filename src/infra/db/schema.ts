@@ -296,6 +296,15 @@ export interface ApiTokensTable {
   revoked_at: Date | null;
 }
 
+export interface MonitorSessionsTable {
+  id_sha256: string;
+  token_id: number;
+  csrf_token: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
 export interface OutboxMessagesTable {
   id: Generated<number>;
   channel: 'email' | 'webhook';
@@ -308,6 +317,10 @@ export interface OutboxMessagesTable {
   error: string | null;
   created_at: CreatedAt;
   sent_at: Date | null;
+  /** When a failed delivery is tried again; null once sent or given up. */
+  next_attempt_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** One notice per key, whichever instance writes it first. */
+  dedupe_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DailyReportsTable {
@@ -361,6 +374,7 @@ export interface Database {
   calendar_version: CalendarVersionTable;
   audit_log: AuditLogTable;
   api_tokens: ApiTokensTable;
+  monitor_sessions: MonitorSessionsTable;
   outbox_messages: OutboxMessagesTable;
   daily_reports: DailyReportsTable;
   archived_files: ArchivedFilesTable;

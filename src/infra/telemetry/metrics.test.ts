@@ -191,3 +191,56 @@ describe('createTelemetry', () => {
     expect(samples(text, 'process_start_time_seconds')).toEqual(['process_start_time_seconds 1795640400']);
   });
 });
+
+describe('runtime and security metrics', () => {
+  it('export memory, CPU, event-loop and lockout series that promtool accepts', async () => {
+    const telemetry = createTelemetry({ serviceName: 'banking-sftp', instanceId: 'test' });
+    try {
+      telemetry.authLockout();
+      telemetry.notificationFailure('email');
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const text = await telemetry.collectPrometheusText();
+      expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+      expect(text).toMatch(/^process_cpu_seconds_total [\d.]+/m);
+      expect(text).toMatch(/^nodejs_heap_used_bytes \d+/m);
+      expect(text).toMatch(/^nodejs_eventloop_utilization_ratio [\d.e-]+/m);
+      expect(text).toContain('banking_auth_lockouts_total 1');
+      expect(text).toContain('banking_notification_failures_total{channel="email"} 1');
+      expect(text).toContain('banking_notification_failures_total{channel="webhook"} 0');
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+});
+
+describe('PGP key expiry', () => {
+  it('exports a key that never expires as +Inf, so every key has a series', async () => {
+    const telemetry = createTelemetry({ serviceName: 'banking-sftp', instanceId: 'test' });
+    try {
+      telemetry.setSource(() => ({
+        banks: [
+          {
+            bank: '004',
+            consecutiveFailures: 0,
+            pool: { active: 0, idle: 0, waiting: 0 },
+            retryQueueSize: 0,
+            retryQueueOldestAgeSeconds: 0,
+            breaker: 'closed',
+            pendingProcessingAgeSeconds: { batch: 0, file: 0 },
+            cutoffSlackSeconds: null,
+            pgpKeyExpiryDays: [
+              { key: 'ours:AAAA', days: 200 },
+              { key: 'bank:BBBB', days: Number.POSITIVE_INFINITY },
+            ],
+            lastSuccessfulPollTimestampSeconds: null,
+          },
+        ],
+      }));
+      const text = await telemetry.collectPrometheusText();
+      expect(text).toContain('banking_pgp_key_expiry_days{bank="004",key="ours:AAAA"} 200');
+      expect(text).toContain('banking_pgp_key_expiry_days{bank="004",key="bank:BBBB"} +Inf');
+    } finally {
+      await telemetry.shutdown();
+    }
+  });
+});

@@ -14,6 +14,7 @@ import type { Attributes } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, type MetricProducer } from '@opentelemetry/sdk-metrics';
+import { registerRuntimeMetrics } from './metrics-runtime.ts';
 import type { MetricsSnapshot, MetricsSource } from './metrics-snapshot.ts';
 import { snapshotGauges } from './snapshot-gauges.ts';
 
@@ -44,6 +45,10 @@ export interface Telemetry {
    * Recorded as http.server.request.duration with the semantic-convention attributes (a 5xx adds error.type).
    */
   httpRequest(method: string, route: string | undefined, status: number, seconds: number, scheme?: string): void;
+  /** A client was locked out after too many bad monitor tokens. */
+  authLockout(): void;
+  /** A notice (email or webhook) could not be delivered on this attempt. */
+  notificationFailure(channel: 'email' | 'webhook'): void;
   /**
    * Starts every counter series of these banks at 0, so `increase()` in the alert rules also sees the first
    * event (a series that appears already at 1 looks like no increase to Prometheus).
@@ -123,6 +128,16 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     advice: { explicitBucketBoundaries: HTTP_BUCKETS },
   });
 
+  const lockouts = meter.createCounter('banking_auth_lockouts_total', {
+    description: 'Clients locked out of the monitor API after too many bad tokens.',
+  });
+  lockouts.add(0);
+  const notificationFailures = meter.createCounter('banking_notification_failures_total', {
+    description: 'Delivery attempts of notices (email, webhook) that failed; each is retried with backoff.',
+  });
+  for (const channel of ['email', 'webhook']) notificationFailures.add(0, { channel });
+  const stopRuntime = registerRuntimeMetrics(meter);
+
   let source: MetricsSource | null = null;
   const timeoutMs = options.sourceTimeoutMs ?? 5_000;
   async function readSource(): Promise<{ snapshot: MetricsSnapshot; ok: boolean }> {
@@ -162,6 +177,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       if (status >= 500) attributes['error.type'] = String(status);
       httpDuration.record(seconds, attributes);
     },
+    authLockout: () => lockouts.add(1),
+    notificationFailure: (channel) => notificationFailures.add(1, { channel }),
     registerBanks(banks) {
       for (const bank of banks) {
         for (const result of ['success', 'failure'] as const) connections.add(0, { bank, result });
@@ -178,6 +195,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       for (const error of errors) options.onSourceError?.(error);
       return serializer.serialize(resourceMetrics);
     },
-    shutdown: () => provider.shutdown(),
+    shutdown: () => {
+      stopRuntime();
+      return provider.shutdown();
+    },
   };
 }

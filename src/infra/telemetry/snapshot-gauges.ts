@@ -20,7 +20,7 @@ const HELP: Record<string, string> = {
     'Age of the oldest batch (kind=batch) or downloaded file (kind=file) waiting to be processed.',
   banking_cutoff_slack_seconds:
     "Seconds left before the bank's cutoff for the oldest batch not yet uploaded (negative once missed).",
-  banking_pgp_key_expiry_days: 'Days until a PGP key expires (negative once expired).',
+  banking_pgp_key_expiry_days: 'Days until a PGP key expires (negative once expired, +Inf when it never expires).',
   banking_last_successful_poll_timestamp_seconds: 'Unix time of the last successful reconciliation poll.',
 };
 

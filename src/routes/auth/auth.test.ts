@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/support/db.ts';
 import { createApiToken, revokeApiToken } from '../../infra/db/repositories/api-tokens.ts';
-import { createTestApp, type TestApp } from '../test-helpers.ts';
+import { cookiePair, createTestApp, csrfField, pageSignIn, type TestApp } from '../test-helpers.ts';
 import { FailedAuthLimiter } from './failed-auth-limiter.ts';
 import { TokenVerifier } from './token-verifier.ts';
 
@@ -20,16 +20,27 @@ const health = (token: string | undefined, client = '198.51.100.7') =>
   t.app.request('/api/v1/banking-monitor/health', { headers: t.as(token, { 'x-test-client': client }) });
 
 describe('failed-auth rate limit', () => {
-  it('blocks an address after repeated bad tokens, even with a good one, until the block ends', async () => {
-    for (let i = 0; i < 3; i++) expect((await health(`bsm_wrong-token-number-${i}`)).status).toBe(401);
-    const blocked = await health(t.viewer);
+  it('refuses further bad tokens from a client for the block, never a valid token, and reports the lockout', async () => {
+    const lockouts: unknown[] = [];
+    const app = await createTestApp(db.db, {
+      failedAuthLimits: { maxFailures: 3, windowMs: 60_000, blockMs: 300_000 },
+      onLockout: (event) => lockouts.push(event),
+    });
+    const call = (token: string) =>
+      app.app.request('/api/v1/banking-monitor/health', {
+        headers: app.as(token, { 'x-test-client': '198.51.100.7' }),
+      });
+    for (let i = 0; i < 3; i++) expect((await call(`bsm_wrong-token-number-${i}`)).status).toBe(401);
+    expect(lockouts).toEqual([{ client: '198.51.100.7', blockSeconds: 300 }]);
+    const blocked = await call('bsm_wrong-token-number-4');
     expect(blocked.status).toBe(429);
     expect(blocked.headers.get('retry-after')).toBe('300');
     expect(((await blocked.json()) as { type: string }).type).toBe('urn:banking-sftp:problem:rate-limited');
-    // another address is not affected
-    expect((await health(t.viewer, '198.51.100.8')).status).toBe(503);
-    t.clock.now = new Date(t.clock.now.getTime() + 301_000);
-    expect((await health(t.viewer)).status).toBe(503);
+    // the same client with a good token is served (503: the test system has no actors behind it)
+    expect((await call(app.viewer)).status).toBe(503);
+    app.clock.now = new Date(app.clock.now.getTime() + 301_000);
+    expect((await call('bsm_wrong-token-number-5')).status).toBe(401);
+    expect(lockouts).toHaveLength(1);
   });
 
   it('forgets failures older than the window', () => {
@@ -83,26 +94,35 @@ describe('tokens', () => {
 });
 
 describe('operations page sign-in', () => {
-  it('shows the login form, sets an HTTP-only SameSite=Strict cookie for a good token, rejects a bad one', async () => {
+  it('shows the login form, opens a session of its own for a good token, rejects a bad one', async () => {
     const anonymous = await t.app.request('/');
-    expect(await anonymous.text()).toContain('name="token"');
+    const form = await anonymous.text();
+    expect(form).toContain('name="token"');
+    const loginCookie = cookiePair(anonymous, 'bsm_login_csrf') ?? '';
     const bad = await t.app.request('/login', {
       method: 'POST',
-      body: new URLSearchParams({ token: 'bsm_wrong-wrong-wrong' }),
-      headers: { 'x-test-client': '203.0.113.9' },
+      body: new URLSearchParams({ token: 'bsm_wrong-wrong-wrong', csrf: csrfField(form) }),
+      headers: { 'x-test-client': '203.0.113.9', cookie: loginCookie },
     });
     expect(bad.status).toBe(401);
     expect(await bad.text()).toContain('That token is not valid.');
-    const good = await t.app.request('/login', { method: 'POST', body: new URLSearchParams({ token: t.viewer }) });
-    expect(good.status).toBe(303);
-    const cookie = good.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^bsm_session=/);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const page = await t.app.request('/', { headers: { cookie: cookie.split(';')[0]! } });
+    const { cookie, login } = await pageSignIn(t.app, t.viewer);
+    const set = login.headers.getSetCookie().find((c) => c.startsWith('bsm_session=')) ?? '';
+    expect(set).toMatch(/HttpOnly/);
+    expect(set).toMatch(/SameSite=Strict/);
+    expect(set).not.toMatch(/Secure/);
+    // the cookie is a session id, not the token
+    expect(cookie).not.toContain(t.viewer);
+    const page = await t.app.request('/', { headers: { cookie } });
     const html = await page.text();
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html.match(/class="tile /g)).toHaveLength(5);
     expect(html).toContain('<svg');
+  });
+
+  it('refuses a sign-in post without the form token of the sign-in page', async () => {
+    const res = await t.app.request('/login', { method: 'POST', body: new URLSearchParams({ token: t.viewer }) });
+    expect(res.status).toBe(403);
+    expect(cookiePair(res, 'bsm_session')).toBeUndefined();
   });
 });

@@ -1,6 +1,9 @@
 /**
  * Rate limit on failed authentication, per client address: after `maxFailures` bad tokens within `windowMs`
- * the address is refused (429) for `blockMs`, even with a good token, so guessing tokens is slow.
+ * the client's further bad tokens are answered 429 for `blockMs` without being counted, so guessing is slow.
+ * A valid token is never refused: behind a proxy or NAT many operators may share an address, and one of them
+ * mistyping (or a scanner) must not lock out the others. The address is the client as `clientResolver` sees
+ * it (X-Forwarded-For only from trusted proxies).
  *
  * In memory, per instance: with N instances behind a load balancer an address gets up to N × maxFailures
  * guesses per window. Tokens carry 256 random bits, so that is still many orders of magnitude too few to guess
@@ -46,17 +49,21 @@ export class FailedAuthLimiter {
     return left > 0 ? Math.ceil(left / 1000) : 0;
   }
 
-  recordFailure(address: string): void {
+  /** True when this failure started a block (a lockout, logged and counted by the caller). */
+  recordFailure(address: string): boolean {
     const now = this.now().getTime();
     if (!this.entries.has(address) && this.entries.size >= MAX_TRACKED) this.prune(now);
     const entry = this.entries.get(address) ?? { failures: [], blockedUntil: 0 };
     entry.failures = entry.failures.filter((t) => t > now - this.limits.windowMs);
     entry.failures.push(now);
+    let locked = false;
     if (entry.failures.length >= this.limits.maxFailures) {
       entry.blockedUntil = now + this.limits.blockMs;
       entry.failures = [];
+      locked = true;
     }
     this.entries.set(address, entry);
+    return locked;
   }
 
   private prune(now: number): void {

@@ -25,6 +25,24 @@ export interface MonitorAuthOptions {
   limiter: FailedAuthLimiter;
   clientAddress: (c: Context) => string;
   onAuditError: (error: unknown) => void;
+  onLockout?: ((event: LockoutEvent) => void) | undefined;
+  /**
+   * For reads only: the operations page's session cookie (the page's EventSource cannot send a bearer token).
+   * Never for changes: those need the bearer token, or the page's own CSRF-checked forms.
+   */
+  cookiePrincipal?: ((c: Context) => Promise<Principal | undefined>) | undefined;
+}
+
+/**
+ * Where the operations page puts the signed-in principal when it carries out a form action through the API
+ * (`app.fetch(request, { ...c.env, [PAGE_PRINCIPAL]: principal })`), so the action is validated and audited
+ * exactly as an API call. `env` is built in-process by the runtime adapter; a request cannot set it.
+ */
+export const PAGE_PRINCIPAL = Symbol('banking-sftp page principal');
+
+function pagePrincipal(c: Context): Principal | undefined {
+  const env = c.env as Record<symbol, unknown> | undefined;
+  return (env?.[PAGE_PRINCIPAL] as Principal | undefined) ?? undefined;
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -35,46 +53,47 @@ export function bearerToken(c: Context): string | undefined {
   return match?.[1];
 }
 
-/** Checks rate limit and token; throws the 401/429 Problem. Shared by the API and the dashboard login. */
+/** A lockout the limiter just started, for the log and the lockout metric. */
+export interface LockoutEvent {
+  client: string;
+  blockSeconds: number;
+}
+
+/**
+ * Checks the token; throws the 401/429 Problem. Shared by the API and the page sign-in. A valid token always
+ * passes; a bad one from a client that is blocked answers 429 (and is not counted again).
+ */
 export async function authenticate(
-  options: Pick<MonitorAuthOptions, 'verifier' | 'limiter' | 'clientAddress'>,
+  options: Pick<MonitorAuthOptions, 'verifier' | 'limiter' | 'clientAddress' | 'onLockout'>,
   c: Context,
   token: string | undefined,
 ): Promise<Principal> {
-  const address = options.clientAddress(c);
-  const refuseIfBlocked = () => {
-    const wait = options.limiter.retryAfterSeconds(address);
-    if (wait > 0) {
-      throw new Problem(
-        'rate-limited',
-        `too many failed authentication attempts from this address; retry in ${wait} s`,
-        { retry_after_seconds: wait },
-        { 'retry-after': String(wait) },
-      );
-    }
-  };
-  refuseIfBlocked();
   if (!token) {
     throw new Problem('unauthorized', 'send Authorization: Bearer <token>', {}, { 'www-authenticate': 'Bearer' });
   }
   const principal = await options.verifier.verify(token);
-  // Guesses sent in parallel all pass the check above before any lookup ends. Deciding again afterwards means
-  // that once the address is blocked every answer is 429, a good token included: a burst learns no more than
-  // `maxFailures` sequential guesses would.
-  if (principal) refuseIfBlocked();
-  else {
-    refuseIfBlocked();
-    options.limiter.recordFailure(address);
-    throw new Problem(
-      'unauthorized',
-      'the token is not valid or was revoked',
-      {},
-      {
-        'www-authenticate': 'Bearer error="invalid_token"',
-      },
+  if (principal) return principal;
+  const address = options.clientAddress(c);
+  // Decided after the lookup: guesses sent in parallel all finish their lookups, and once the client is blocked
+  // every one of them answers 429, so a burst learns no more than `maxFailures` sequential guesses would.
+  const blockedFor = (wait: number) =>
+    new Problem(
+      'rate-limited',
+      `too many failed authentication attempts from this client; retry in ${wait} s`,
+      { retry_after_seconds: wait },
+      { 'retry-after': String(wait) },
     );
+  const wait = options.limiter.retryAfterSeconds(address);
+  if (wait > 0) throw blockedFor(wait);
+  if (options.limiter.recordFailure(address)) {
+    options.onLockout?.({ client: address, blockSeconds: options.limiter.retryAfterSeconds(address) });
   }
-  return principal;
+  throw new Problem(
+    'unauthorized',
+    'the token is not valid or was revoked',
+    {},
+    { 'www-authenticate': 'Bearer error="invalid_token"' },
+  );
 }
 
 export function monitorAuth(options: MonitorAuthOptions): MiddlewareHandler<MonitorEnv> {
@@ -94,6 +113,7 @@ export function monitorAuth(options: MonitorAuthOptions): MiddlewareHandler<Moni
           ...(kind ? { problem: kind } : {}),
           role: principal.role,
           address: options.clientAddress(c),
+          ...(pagePrincipal(c) ? { via: 'page' } : {}),
         },
       });
     } catch (error) {
@@ -102,7 +122,12 @@ export function monitorAuth(options: MonitorAuthOptions): MiddlewareHandler<Moni
   };
 
   return async (c, next) => {
-    const principal = await authenticate(options, c, bearerToken(c));
+    const fromPage = pagePrincipal(c);
+    const fromCookie =
+      !fromPage && !bearerToken(c) && READ_METHODS.has(c.req.method) && options.cookiePrincipal
+        ? await options.cookiePrincipal(c)
+        : undefined;
+    const principal = fromPage ?? fromCookie ?? (await authenticate(options, c, bearerToken(c)));
     c.set('principal', principal);
     if (READ_METHODS.has(c.req.method)) return next();
     if (principal.role !== 'operator') {

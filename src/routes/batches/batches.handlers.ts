@@ -6,6 +6,7 @@ import type { MonitorEnv } from '../auth/monitor-auth.ts';
 import { notes } from '../mask-json.ts';
 import { Problem } from '../problem.ts';
 import type { MonitorContext } from '../router.ts';
+import { runLocation } from '../runs/runs.index.ts';
 import { taipeiIso } from '../schemas.ts';
 import type { cancelBatch, generateBatches, getBatch, redateBatch } from './batches.routes.ts';
 
@@ -147,7 +148,7 @@ export const batchesHandlers = (ctx: MonitorContext) => ({
       target: result.runId,
       details: { ...body, run_id: result.runId },
     });
-    return c.json({ run_id: result.runId, status: 'running' as const }, 202);
+    return c.json({ run_id: result.runId, status: 'running' as const }, 202, { location: runLocation(result.runId) });
   }) satisfies RouteHandler<typeof generateBatches, MonitorEnv>,
 
   redateBatch: (async (c) => {

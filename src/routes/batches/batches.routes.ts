@@ -223,7 +223,11 @@ export const generateBatches = createRoute({
     },
   },
   responses: {
-    202: { description: 'The run started', content: { 'application/json': { schema: RunAcceptedSchema } } },
+    202: {
+      description: 'The run started; follow `Location` (GET /runs/{run_id}) for its progress',
+      headers: { Location: { description: 'URL of the run', schema: { type: 'string' } } },
+      content: { 'application/json': { schema: RunAcceptedSchema } },
+    },
     ...problems(400, 401, 403, 409, 422),
   },
 });

@@ -5,7 +5,7 @@ const W = 640;
 const H = 220;
 const PAD = { left: 44, right: 44, top: 16, bottom: 32 };
 
-/** Transfer volume (bars, left axis) and success rate (line, right axis, 0-100 %) for the last days, inline SVG. */
+/** Transfer volume (bars, left axis; the failed share, failed connections included, in red at the bottom) and success rate (line, right axis, 0-100 %) for the last days, inline SVG. */
 export function WeekChart(props: { days: ChartDay[] }) {
   const days = props.days;
   const plotW = W - PAD.left - PAD.right;
@@ -22,7 +22,7 @@ export function WeekChart(props: { days: ChartDay[] }) {
   const label = days
     .map(
       (d) =>
-        `${d.date}: ${d.transfers} transfers, ${d.successRate === null ? 'no' : Math.round(d.successRate * 100) + '%'} success`,
+        `${d.date}: ${d.transfers} transfers, ${d.failed} failed, ${d.successRate === null ? 'no' : Math.round(d.successRate * 100) + '%'} success`,
     )
     .join('; ');
   return (
@@ -59,6 +59,18 @@ export function WeekChart(props: { days: ChartDay[] }) {
           >
             <title>{`${d.date}: ${d.transfers} transfers`}</title>
           </rect>
+          {d.failed > 0 ? (
+            <rect
+              class="bar-failed"
+              x={(x(i) - barW / 2).toFixed(1)}
+              y={yVol(d.failed).toFixed(1)}
+              width={barW.toFixed(1)}
+              height={(PAD.top + plotH - yVol(d.failed)).toFixed(1)}
+              fill="#e57373"
+            >
+              <title>{`${d.date}: ${d.failed} failed`}</title>
+            </rect>
+          ) : null}
           <text x={x(i).toFixed(1)} y={H - 10} font-size="11" text-anchor="middle" fill="#333">
             {d.date.slice(5)}
           </text>

@@ -2,6 +2,8 @@
 import { taipeiDate, taipeiInstant } from '../../domain/taipei-time.ts';
 import { batchesForDay } from '../../infra/db/repositories/monitor-batches.ts';
 import { listExceptions } from '../../infra/db/repositories/monitor-exceptions.ts';
+import { batchesAwaitingDecision, reconciliationBetween } from '../../infra/db/repositories/monitor-page.ts';
+import { listRetryQueue } from '../../infra/db/repositories/monitor-retry-queue.ts';
 import { lastUploads } from '../../infra/db/repositories/monitor-transfers.ts';
 import type { DashboardData } from '../dashboard/dashboard.handlers.ts';
 import { bankStatus } from '../health/health.handlers.ts';
@@ -15,6 +17,10 @@ export interface BankTile {
   health: string;
   queueSize: number | null;
   manualIntervention: string | null;
+  /** What failed last, while the bank is not healthy (masked when shown). */
+  lastError: string | null;
+  /** When an open breaker lets the next probe through (half-open). */
+  halfOpenAt: Date | null;
   lastUpload: Date | null;
   nextRun: Date | null;
   cutoff: string;
@@ -25,6 +31,8 @@ export interface BankTile {
 export interface ChartDay {
   date: string;
   transfers: number;
+  /** Failed transfer attempts (failed connections included). */
+  failed: number;
   successRate: number | null;
 }
 
@@ -33,11 +41,15 @@ export async function loadPageData(ctx: MonitorContext, dashboard: (days: number
   const today = taipeiDate(now);
   const snapshot = ctx.ports.snapshot();
   const codes = ctx.banks.map((b) => b.bank_code);
-  const [uploads, batches, exceptions, week] = await Promise.all([
+  const dayStart = taipeiInstant(today, '00:00');
+  const [uploads, batches, exceptions, week, retry, decisions, reconciliation] = await Promise.all([
     lastUploads(ctx.db, codes),
     batchesForDay(ctx.db, today),
-    listExceptions(ctx.db, { status: 'open', limit: 20 }),
+    listExceptions(ctx.db, { status: 'open', limit: 50 }),
     dashboard(7),
+    listRetryQueue(ctx.db, { limit: 50 }),
+    batchesAwaitingDecision(ctx.db),
+    reconciliationBetween(ctx.db, dayStart, new Date(dayStart.getTime() + 24 * 3600_000)),
   ]);
   const nextRun = snapshot.nextTicks.find((t) => t.event === 'PAYMENTS.GENERATE')?.at ?? null;
   const tiles: BankTile[] = ctx.banks.map((bank) => {
@@ -50,6 +62,8 @@ export async function loadPageData(ctx: MonitorContext, dashboard: (days: number
       health: live?.health ?? 'unknown',
       queueSize: live?.queueSize ?? null,
       manualIntervention: live?.manualIntervention?.reason ?? null,
+      lastError: live && (live.breaker !== 'closed' || live.health !== 'healthy') ? live.lastError : null,
+      halfOpenAt: live?.breaker === 'open' ? live.breakerOpenUntil : null,
       lastUpload: uploads.get(bank.bank_code) ?? null,
       nextRun,
       cutoff: bank.cutoff_time,
@@ -59,12 +73,14 @@ export async function loadPageData(ctx: MonitorContext, dashboard: (days: number
   const chart: ChartDay[] = (week.banks[0]?.days ?? []).map((d, i) => {
     let total = 0;
     let ok = 0;
+    let failed = 0;
     for (const bank of week.banks) {
       const day = bank.days[i];
       total += day?.transfers.total ?? 0;
       ok += day?.transfers.succeeded ?? 0;
+      failed += day?.transfers.failed ?? 0;
     }
-    return { date: d.date, transfers: total, successRate: total > 0 ? ok / total : null };
+    return { date: d.date, transfers: total, failed, successRate: total > 0 ? ok / total : null };
   });
   return {
     now,
@@ -72,6 +88,18 @@ export async function loadPageData(ctx: MonitorContext, dashboard: (days: number
     tiles,
     batches,
     exceptions: exceptions.items,
+    retryQueue: retry.items,
+    decisions,
+    reconciliation: ctx.banks.map(
+      (b) =>
+        reconciliation.find((r) => r.bank_code === b.bank_code) ?? {
+          bank_code: b.bank_code,
+          files: 0,
+          settled: 0,
+          returned: 0,
+          unmatched: 0,
+        },
+    ),
     chart,
     calendarWarnings: snapshot.calendarWarnings,
   };

@@ -43,3 +43,27 @@ export async function listAudit(db: Kysely<Database>, options: { limit?: number 
     .limit(options.limit ?? 100)
     .execute();
 }
+
+export interface AuditFilter {
+  since?: Date | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  beforeId?: number | undefined;
+  limit: number;
+}
+
+/** Newest first, one page; `nextBeforeId` continues after the last entry of the page. */
+export async function listAuditPage(db: Kysely<Database>, filter: AuditFilter) {
+  let query = db
+    .selectFrom('audit_log')
+    .select(['id', 'actor', 'action', 'target', 'details', 'result', 'at'])
+    .orderBy('id', 'desc')
+    .limit(filter.limit + 1);
+  if (filter.since) query = query.where('at', '>=', filter.since);
+  if (filter.actor) query = query.where('actor', '=', filter.actor);
+  if (filter.action) query = query.where('action', '=', filter.action);
+  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  const rows = await query.execute();
+  const page = rows.slice(0, filter.limit);
+  return { items: page, nextBeforeId: rows.length > filter.limit ? (page.at(-1)?.id ?? null) : null };
+}
