@@ -9,6 +9,8 @@ import { taipeiDate } from './domain/taipei-time.ts';
 import type { Config } from './infra/config/schema.ts';
 import { connectDatabase, type DatabaseHandle } from './infra/db/connect.ts';
 import { migrateToLatest } from './infra/db/migrate.ts';
+import { mintLocalAdminToken } from './infra/db/local-admin.ts';
+import { revokeApiToken } from './infra/db/repositories/api-tokens.ts';
 import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
 import { createLogger } from './infra/telemetry/logger.ts';
@@ -42,6 +44,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     url: config.database.url,
     pgliteDir: config.database.pglite_dir,
     poolMax: config.database.pool_max,
+    owner: 'serve',
   });
   const stopSteps: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -76,6 +79,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
         lastPoll: operations.lastPoll,
       }),
     );
+    // The CLI's credential while this service holds the embedded database (docs/operations-cli.md): an operator
+    // token of its own, written only into the 0600 lock file, revoked at stop (and any left by a crash at start).
+    const localAdmin = database.lock ? await mintLocalAdminToken(database.db, now()) : null;
+    if (localAdmin) stopSteps.unshift(() => revokeApiToken(database.db, localAdmin.id, now()).then(() => {}));
+    const sandbox = operations.sandbox;
     const monitorApp = createApp({
       db: database.db,
       dbKind: database.kind,
@@ -86,6 +94,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
         ports: operations.ports,
       },
       metrics: metricsRoutes(telemetry),
+      localAdminTokenId: () => localAdmin?.id ?? null,
+      sandbox: sandbox
+        ? {
+            banks: () => [...sandbox.banks.keys()],
+            faults: (code) => sandbox.bank(code).faults(),
+            setFaults: async (code, faults) => {
+              await sandbox.setFaults(code, faults);
+              logger.warn({ bank: code, faults }, 'sandbox bank faults changed');
+            },
+          }
+        : null,
     });
     // request metrics wrap the whole app, so each request is counted under its matched route pattern
     const app = new Hono();
@@ -93,6 +112,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     app.route('/', monitorApp);
     const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
     stopSteps.unshift(() => server.close());
+    database.lock?.update({ host: config.service.host, port: server.port, admin_token: localAdmin?.token });
     logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');
 
     let stopping: Promise<void> | undefined;

@@ -30,6 +30,9 @@ import { Problem, problemResponse } from './problem.ts';
 import { retryQueueRoutes } from './retry-queue/retry-queue.index.ts';
 import { API_BASE, type MonitorBank, type MonitorContext } from './router.ts';
 import { testConnectionRoutes } from './test-connection/test-connection.index.ts';
+import { adminRoutes } from './admin/admin.index.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { type SandboxControl, sandboxFaultRoutes } from './sandbox/sandbox-faults.ts';
 import { transferHistoryRoutes } from './transfer-history/transfer-history.index.ts';
 import { unavailablePorts } from './unavailable-ports.ts';
 
@@ -54,7 +57,11 @@ export interface AppDeps {
   /** How long a verified token is trusted before it is looked up again (default 5000 ms). */
   tokenCacheMs?: number;
   /** Where unexpected errors and audit-write failures are reported (pino's logger fits). */
-  logger?: { error(obj: unknown, msg?: string): void };
+  logger?: { error(obj: unknown, msg?: string): void; info?(obj: Record<string, unknown>, msg: string): void };
+  /** The token id the service minted for its own CLI (admin routes); null/absent = no admin routes pass. */
+  localAdminTokenId?: () => number | null;
+  /** The running sandbox banks' fault switches (POST /sandbox/faults); absent = no sandbox. */
+  sandbox?: SandboxControl | null;
 }
 
 export const OPENAPI_CONFIG = {
@@ -77,6 +84,8 @@ export const OPENAPI_CONFIG = {
     { name: 'banks' },
     { name: 'exceptions' },
     { name: 'retry-queue' },
+    { name: 'sandbox' },
+    { name: 'admin' },
   ],
 };
 
@@ -123,6 +132,7 @@ export function createApp(deps: AppDeps) {
   });
   app.notFound((c) => problemResponse(c, new Problem('not-found', `no route for ${c.req.method} ${c.req.path}`)));
 
+  if (deps.logger?.info) app.use(accessLog(deps.logger as Parameters<typeof accessLog>[0]));
   app.route('/', healthzRoutes(deps));
   // Where the lead mounts /metrics (metricsRoutes()); it carries its own access rules.
   if (deps.metrics) app.route('/', deps.metrics);
@@ -136,6 +146,8 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, exceptionsRoutes(ctx));
   app.route(API_BASE, banksRoutes(ctx));
   app.route(API_BASE, retryQueueRoutes(ctx));
+  app.route(API_BASE, adminRoutes(ctx, deps.localAdminTokenId ?? (() => null)));
+  app.route(API_BASE, sandboxFaultRoutes(deps.sandbox ?? null));
 
   app.get('/openapi.json', (c) => c.json(app.getOpenAPI31Document(OPENAPI_CONFIG)));
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'banking-sftp monitor API' }));

@@ -42,6 +42,8 @@ export interface SandboxBank {
   readonly port: number;
   readonly dir: string;
   setFaults(faults: SandboxFaults): Promise<void>;
+  /** The faults switched on now. */
+  faults(): SandboxFaults;
   /** Open SSH connections right now (the server's view, for leak checks). */
   connectionCount(): number;
   /** Resolves when every payment file received so far has been through the hook (and every due file written). */
@@ -132,7 +134,7 @@ export async function startSandboxBank(
         const bytes = new Uint8Array(await readFile(join(root, remotePath)));
         const outputs = await hook({ bankCode: bank.bank_code, name, bytes });
         if (outputs.length === 0) return;
-        schedule(settings.reconciliationDelaySeconds * 1000, () => {
+        schedule((faults.resultDelaySeconds ?? settings.reconciliationDelaySeconds) * 1000, () => {
           if (!stopped) track(writeReconciliation(outputs));
         });
       })(),
@@ -222,6 +224,7 @@ export async function startSandboxBank(
       if (faults.refuseConnections && listener) await unlisten();
       if (!faults.refuseConnections && !listener) await listen();
     },
+    faults: () => ({ ...faults }),
     connectionCount: () => sshConnections,
     async settled() {
       while (work.size > 0) await Promise.all([...work]);
