@@ -196,9 +196,19 @@ export async function startSandboxBank(
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const server = createServer(onSocket);
-      server.once('error', reject);
+      const refused = (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE' || error.code === 'EACCES'
+            ? new Error(
+                `sandbox bank ${bank.bank_code} cannot listen on 127.0.0.1:${bank.sftp_port} (${error.code === 'EADDRINUSE' ? 'port already in use, e.g. by another checkout' : 'permission denied'}): ` +
+                  `change banks[${bank.bank_code}].sftp_port, or set sandbox.port_base (env SANDBOX_PORT_BASE) to move every sandbox bank`,
+                { cause: error },
+              )
+            : error,
+        );
+      server.once('error', refused);
       server.listen(bank.sftp_port, '127.0.0.1', () => {
-        server.off('error', reject);
+        server.off('error', refused);
         listener = server;
         resolve();
       });
