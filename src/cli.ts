@@ -50,8 +50,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await module.run(rest);
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`banking-sftp ${name}: ${error.message}\n\n${command.usage}\n`);
+    // node:util parseArgs refusing an option is wrong usage too, in every command
+    const parseArgsError = String((error as { code?: unknown })?.code ?? '').startsWith('ERR_PARSE_ARGS');
+    if (error instanceof UsageError || parseArgsError) {
+      process.stderr.write(`banking-sftp ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
       return 2;
     }
     if (error instanceof CommandFailed) {

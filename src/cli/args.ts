@@ -58,7 +58,9 @@ export function bankOf(config: Config, code: string | undefined) {
   if (!code) throw new UsageError(`--bank is required (one of ${config.banks.map((b) => b.bank_code).join(', ')})`);
   const bank = config.banks.find((b) => b.bank_code === code);
   if (!bank) {
-    throw new UsageError(`--bank ${code} is not configured (one of ${config.banks.map((b) => b.bank_code).join(', ')})`);
+    throw new UsageError(
+      `--bank ${code} is not configured (one of ${config.banks.map((b) => b.bank_code).join(', ')})`,
+    );
   }
   return bank;
 }

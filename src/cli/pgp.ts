@@ -72,7 +72,11 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 0;
   } catch (error) {
-    const code = isPgpError(error) ? error.code : (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'input_missing' : 'pgp_failed';
+    const code = isPgpError(error)
+      ? error.code
+      : (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'input_missing'
+        : 'pgp_failed';
     process.stderr.write(`${JSON.stringify({ error: { code, message: (error as Error).message } })}\n`);
     await auditCliAction(config, {
       action: 'pgp.open',

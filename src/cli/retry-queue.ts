@@ -44,7 +44,10 @@ export async function run(argv: string[]): Promise<number> {
           if (values.status) query.set('status', values.status);
           if (values.bank) query.set('bank_code', values.bank);
           if (cursor) query.set('cursor', cursor);
-          const page: { items: Entry[]; next_cursor: string | null } = await api.request('GET', `/retry-queue?${query}`);
+          const page: { items: Entry[]; next_cursor: string | null } = await api.request(
+            'GET',
+            `/retry-queue?${query}`,
+          );
           all.push(...page.items);
           cursor = page.next_cursor;
         } while (cursor);

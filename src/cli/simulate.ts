@@ -16,7 +16,7 @@ import { migrateToLatest } from '../infra/db/migrate.ts';
 import { seedDemo } from '../infra/db/seed-demo.ts';
 import { createLogger } from '../infra/telemetry/logger.ts';
 import { startSimulation } from '../workflows/simulation.ts';
-import { configFromArgs, reportConfigError } from './args.ts';
+import { configFromArgs, parseDay, reportConfigError } from './args.ts';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,10 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     options: { date: { type: 'string' }, speed: { type: 'string' }, config: { type: 'string', short: 'c' } },
   });
   const date = values.date ?? taipeiDate(new Date());
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-    process.stderr.write(`banking-sftp simulate: --date must be YYYY-MM-DD, got ${date}\n`);
-    return 2;
-  }
+  parseDay(date, '--date'); // 2026-02-30 is a usage error (exit 2), not a database error
   const speed = values.speed ? Number(values.speed) : 0;
   const dir = mkdtempSync(join(tmpdir(), 'banking-simulate-'));
   const config = await sandboxed(loaded, dir);

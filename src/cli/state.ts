@@ -75,7 +75,11 @@ export function runningService(config: Config): ServiceApi | null {
         );
       }
       const host = !holder.host || holder.host === '0.0.0.0' || holder.host === '::' ? '127.0.0.1' : holder.host;
-      return new ServiceApi(`http://${host.includes(':') ? `[${host}]` : host}:${holder.port}`, holder.admin_token, holder);
+      return new ServiceApi(
+        `http://${host.includes(':') ? `[${host}]` : host}:${holder.port}`,
+        holder.admin_token,
+        holder,
+      );
     }
   }
   const token = process.env.BANKING_API_TOKEN;

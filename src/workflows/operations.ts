@@ -147,11 +147,15 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
       onPaymentFile: createBankSimulator({ config, crypto, now }),
       ...(options.sandboxSchedule ? { schedule: options.sandboxSchedule } : {}),
       onError: (error, context) =>
-        logger.child({ component: `sandbox:${context.bankCode}` }).warn({ err: error, ...context }, 'sandbox bank refused a file'),
+        logger
+          .child({ component: `sandbox:${context.bankCode}` })
+          .warn({ err: error, ...context }, 'sandbox bank refused a file'),
     });
     stopSteps.unshift(() => sandbox!.stop());
     for (const b of sandbox.banks.values()) {
-      logger.child({ component: `sandbox:${b.bankCode}` }).info({ port: b.port, dir: b.dir }, 'sandbox bank listening on 127.0.0.1');
+      logger
+        .child({ component: `sandbox:${b.bankCode}` })
+        .info({ port: b.port, dir: b.dir }, 'sandbox bank listening on 127.0.0.1');
     }
   }
   const sftp = createSftpTransport(config, getSecret, options.stabilityWait ? { wait: options.stabilityWait } : {});

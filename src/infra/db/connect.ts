@@ -8,8 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.ts';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';

@@ -89,7 +89,11 @@ export function adminRoutes(ctx: MonitorContext, localAdminTokenId: () => number
     .openapi(recordActionRoute, async (c) => {
       const who = requireLocalAdmin(c);
       const body = c.req.valid('json');
-      c.set('audit', { action: body.action, ...(body.target ? { target: body.target } : {}), details: { ...body.details, ...who } });
+      c.set('audit', {
+        action: body.action,
+        ...(body.target ? { target: body.target } : {}),
+        details: { ...body.details, ...who },
+      });
       return c.json({ recorded: true as const }, 200);
     });
 }

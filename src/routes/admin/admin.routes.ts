@@ -106,8 +106,18 @@ export const listAuditRoute = createRoute({
   request: {
     query: z.object({
       since: Instant.optional().openapi({ param: { name: 'since', in: 'query' } }),
-      actor: z.string().max(200).optional().openapi({ param: { name: 'actor', in: 'query' } }),
-      limit: z.coerce.number().int().min(1).max(10_000).default(1000).openapi({ param: { name: 'limit', in: 'query' } }),
+      actor: z
+        .string()
+        .max(200)
+        .optional()
+        .openapi({ param: { name: 'actor', in: 'query' } }),
+      limit: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(10_000)
+        .default(1000)
+        .openapi({ param: { name: 'limit', in: 'query' } }),
     }),
   },
   responses: {

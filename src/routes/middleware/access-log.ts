@@ -12,7 +12,10 @@ export interface AccessLogger {
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function accessLog(logger: AccessLogger, now: () => number = () => performance.now()): MiddlewareHandler<MonitorEnv> {
+export function accessLog(
+  logger: AccessLogger,
+  now: () => number = () => performance.now(),
+): MiddlewareHandler<MonitorEnv> {
   return async (c, next) => {
     const started = now();
     try {
