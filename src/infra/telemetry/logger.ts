@@ -35,7 +35,7 @@ const IDENTIFIER_KEY = new RegExp(
 // Only string values: `pid` is also the conventional key of a process id.
 const ACH_IDENTIFIER_KEY = /^(pclno|rclno|cid|pid|cno)$/i;
 // Keys the masking must leave alone although their name matches IDENTIFIER_KEY (our own ids are not personal).
-const PLAIN_KEY = /^(trace_id|span_id|trace_flags)$/;
+const PLAIN_KEY = /^(trace_id|span_id|trace_flags|token_id)$/;
 
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
 
