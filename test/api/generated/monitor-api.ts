@@ -1217,6 +1217,518 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/banking-monitor/admin/tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * API tokens, without their secrets
+     * @description Only for the local-admin token the service mints for its own CLI at start (`banking-sftp tokens …` while the service holds the embedded database); any other token gets 403.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description All tokens, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['ApiToken'][];
+            };
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create an API token (shown once; only its SHA-256 is stored)
+     * @description Only for the local-admin token the service mints for its own CLI at start (`banking-sftp tokens …` while the service holds the embedded database); any other token gets 403.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['CreateTokenRequest'];
+        };
+      };
+      responses: {
+        /** @description The new token */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: number;
+              name: string;
+              role: string;
+              token: string;
+            };
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/banking-monitor/admin/tokens/{id}/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Revoke an API token (stops working within the token cache, 5 s)
+     * @description Only for the local-admin token the service mints for its own CLI at start (`banking-sftp tokens …` while the service holds the embedded database); any other token gets 403.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              revoked: number;
+            };
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/banking-monitor/admin/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The audit log, newest first
+     * @description Only for the local-admin token the service mints for its own CLI at start (`banking-sftp tokens …` while the service holds the embedded database); any other token gets 403.
+     */
+    get: {
+      parameters: {
+        query?: {
+          since?: string;
+          actor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Entries */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['AuditEntry'][];
+            };
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/banking-monitor/admin/actions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record an action the CLI did itself (e.g. keys generate) in the audit log
+     * @description Only for the local-admin token the service mints for its own CLI at start (`banking-sftp tokens …` while the service holds the embedded database); any other token gets 403.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['CliActionRequest'];
+        };
+      };
+      responses: {
+        /** @description Recorded */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {boolean} */
+              recorded: true;
+            };
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/banking-monitor/sandbox/faults': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The sandbox banks' fault switches */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One entry per sandbox bank (empty when the service runs no sandbox) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              items: components['schemas']['SandboxBankFaults'][];
+            };
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Replace one sandbox bank's fault switches ({} switches all off) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': components['schemas']['SandboxBankFaults'];
+        };
+      };
+      responses: {
+        /** @description The switches now */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': components['schemas']['SandboxBankFaults'];
+          };
+        };
+        /** @description Validation failed; `errors` lists the fields */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or invalid bearer token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The token role does not allow this operation */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Not found */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Too many failed authentication attempts from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2017,6 +2529,85 @@ export interface components {
        * @example 2026-11-26T06:00:12.000+08:00
        */
       updated_at: string;
+    };
+    ApiToken: {
+      id: number;
+      name: string;
+      /** @enum {string} */
+      role: 'viewer' | 'operator';
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      created_at: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      last_used_at: string | null;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      revoked_at: string | null;
+    };
+    CreateTokenRequest: {
+      /** @enum {string} */
+      role: 'viewer' | 'operator';
+      name: string;
+    };
+    AuditEntry: {
+      id: number;
+      /**
+       * Format: date-time
+       * @example 2026-11-26T06:00:12.000+08:00
+       */
+      at: string;
+      actor: string;
+      action: string;
+      target: string | null;
+      result: string;
+      details: {
+        [key: string]: unknown;
+      };
+    };
+    CliActionRequest: {
+      action: string;
+      target: string | null;
+      /** @default {} */
+      details: {
+        [key: string]: unknown;
+      };
+    };
+    /**
+     * @example {
+     *       "bank_code": "mega",
+     *       "faults": {
+     *         "stall_ms": 30000
+     *       }
+     *     }
+     */
+    SandboxBankFaults: {
+      /** @example mega */
+      bank_code: string;
+      faults: components['schemas']['SandboxFaults'];
+    };
+    /**
+     * @example {
+     *       "refuse_connections": true
+     *     }
+     */
+    SandboxFaults: {
+      /** @description the port stops listening */
+      refuse_connections?: boolean;
+      /** @description every SFTP read answered this much later */
+      stall_ms?: number;
+      /** @description a connection is cut after the server received this many bytes */
+      drop_after_bytes?: number;
+      /** @description every upload is refused (permission denied) */
+      reject_files?: boolean;
+      /** @description reconciliation files come this much later than the configured delay */
+      result_delay_seconds?: number;
     };
   };
   responses: never;
