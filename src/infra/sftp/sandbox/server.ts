@@ -33,6 +33,8 @@ export interface SandboxOptions {
   onPaymentFile?: OnPaymentFile;
   /** Runs `task` after `delayMs` (default setTimeout); tests pass a manual scheduler. */
   schedule?: (delayMs: number, task: () => void) => void;
+  /** The bank's answer files are in its download path now (the demo polls that bank at once). */
+  onResultsWritten?: (bankCode: string, names: string[]) => void;
   /** Hook failures and similar are reported here, never thrown into the server. */
   onError?: (error: unknown, context: { bankCode: string; name?: string }) => void;
 }
@@ -135,7 +137,16 @@ export async function startSandboxBank(
         const outputs = await hook({ bankCode: bank.bank_code, name, bytes });
         if (outputs.length === 0) return;
         schedule((faults.resultDelaySeconds ?? settings.reconciliationDelaySeconds) * 1000, () => {
-          if (!stopped) track(writeReconciliation(outputs));
+          if (!stopped) {
+            track(
+              writeReconciliation(outputs).then(() =>
+                options.onResultsWritten?.(
+                  bank.bank_code,
+                  outputs.map((o) => o.name),
+                ),
+              ),
+            );
+          }
         });
       })(),
     );
