@@ -119,9 +119,21 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('the CLI beside the running servi
       expect(listed.filter((t) => t.name === 'grafana')).toHaveLength(1);
       const revoked = cli(configPath, 'tokens', 'revoke', String(token.id));
       expect(revoked.code, revoked.stderr).toBe(0);
-      const audit = lines(cli(configPath, 'audit', '--actor', 'local-cli#1').stdout);
-      expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['token.create', 'token.revoke']));
+      // a bank's connection, and an incident rehearsed on it: the sandbox refuses connections, then recovers
+      const up = cli(configPath, 'bank', 'test-connection', '--bank', 'mega');
+      expect(up.code, up.stderr).toBe(0);
+      expect(JSON.parse(up.stdout)).toMatchObject({ bank_code: 'mega', ok: true });
+      expect(cli(configPath, 'sandbox', 'fault', '--bank', 'mega', '--refuse-connections').code).toBe(0);
+      const down = cli(configPath, 'bank', 'test-connection', '--bank', 'mega');
+      expect(down.code).toBe(1);
+      expect(JSON.parse(down.stdout)).toMatchObject({ ok: false });
+      expect(cli(configPath, 'sandbox', 'fault', '--bank', 'mega').code).toBe(0);
+      expect(lines(cli(configPath, 'sandbox', 'faults').stdout)).toContainEqual({ bank_code: 'mega', faults: {} });
 
+      const audit = lines(cli(configPath, 'audit', '--actor', 'local-cli#1').stdout);
+      expect(audit.map((a) => a.action)).toEqual(
+        expect.arrayContaining(['token.create', 'token.revoke', 'sandbox.faults', 'bank.test_connection']),
+      );
       const second = cli(configPath, 'serve');
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(`pid ${lock.pid}`);
@@ -133,6 +145,17 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('the CLI beside the running servi
       expect(await waitGone(service.child.pid!)).toBe(true);
       await expect(fetch(`http://127.0.0.1:${service.port}/healthz`)).rejects.toThrow();
       expect(existsSync(lockFile)).toBe(false);
+      // (read once the service has ended: spawnSync held this process while it wrote) one access line per request, with the token's id and never the token
+      const access = service.lines.filter((l) => l.includes('"msg":"http request"'));
+      expect(
+        access.some(
+          (l) => l.includes('"route":"/api/v1/banking-monitor/health"') && l.includes(`"token_id":${token.id}`),
+        ),
+      ).toBe(true);
+      expect(service.lines.join('\n')).not.toContain(token.token);
+      expect(
+        service.lines.some((l) => l.includes('"msg":"operator action"') && l.includes('"action":"sandbox.faults"')),
+      ).toBe(true);
     } finally {
       if (groupAlive(service.child.pid!)) process.kill(-service.child.pid!, 'SIGKILL');
     }
