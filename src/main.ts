@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { taipeiDate } from './domain/taipei-time.ts';
 import type { Config } from './infra/config/schema.ts';
 import { connectDatabase, type DatabaseHandle } from './infra/db/connect.ts';
+import { mintLocalAdminToken } from './infra/db/local-admin.ts';
 import { migrateToLatest } from './infra/db/migrate.ts';
+import { revokeApiToken } from './infra/db/repositories/api-tokens.ts';
 import { seedDemoIfEmpty } from './infra/db/seed-demo.ts';
 import { createAlertNotices } from './infra/mail/alert-notices.ts';
 import { type HttpServer, serveHttp } from './infra/runtime/http.ts';
@@ -44,6 +46,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     url: config.database.url,
     pgliteDir: config.database.pglite_dir,
     poolMax: config.database.pool_max,
+    owner: 'serve',
   });
   const stopSteps: Array<() => Promise<void>> = [() => database.close()];
   try {
@@ -108,6 +111,11 @@ export async function startService(config: Config, options: StartOptions = {}): 
         lastPoll: operations.lastPoll,
       }),
     );
+    // The CLI's credential while this service holds the embedded database (docs/operations-cli.md): an operator
+    // token of its own, written only into the 0600 lock file, revoked at stop (and any left by a crash at start).
+    const localAdmin = database.lock ? await mintLocalAdminToken(database.db, now()) : null;
+    if (localAdmin) stopSteps.unshift(() => revokeApiToken(database.db, localAdmin.id, now()).then(() => {}));
+    const sandbox = operations.sandbox;
     const monitorApp = createApp({
       db: database.db,
       dbKind: database.kind,
@@ -137,6 +145,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
         telemetry.authLockout();
         logger.warn(event, 'monitor client locked out after too many bad tokens');
       },
+      localAdminTokenId: () => localAdmin?.id ?? null,
+      sandbox: sandbox
+        ? {
+            banks: () => [...sandbox.banks.keys()],
+            faults: (code) => sandbox.bank(code).faults(),
+            setFaults: async (code, faults) => {
+              await sandbox.setFaults(code, faults);
+              logger.warn({ bank: code, faults }, 'sandbox bank faults changed');
+            },
+          }
+        : null,
     });
     // request metrics wrap the whole app, so each request is counted under its matched route pattern
     const app = new Hono();
@@ -144,6 +163,7 @@ export async function startService(config: Config, options: StartOptions = {}): 
     app.route('/', monitorApp);
     const server: HttpServer = await serveHttp(app.fetch, { port: config.service.port, host: config.service.host });
     stopSteps.unshift(() => server.close());
+    database.lock?.update({ host: config.service.host, port: server.port, admin_token: localAdmin?.token });
     logger.info({ port: server.port, host: config.service.host, instanceId }, 'banking-sftp serving');
     if (config.service.metrics.port !== undefined) {
       const metricsServer = await serveHttp(metricsRoutes(telemetry).fetch, {

@@ -64,9 +64,9 @@ describe('banking-sftp ach', () => {
     expect(JSON.parse(r.stdout.toString('utf8'))).toEqual(expected);
   });
 
-  it('wrong usage exits 1', () => {
-    expect(ach('parse', '--format', 'xml', '--kind', 'payment', '--input', 'x').code).toBe(1);
-    expect(ach('parse', '--format', 'csv', '--input', `${dir}/payment-csv.golden`).code).toBe(1);
+  it('wrong usage exits 2', () => {
+    expect(ach('parse', '--format', 'xml', '--kind', 'payment', '--input', 'x').code).toBe(2);
+    expect(ach('parse', '--format', 'csv', '--input', `${dir}/payment-csv.golden`).code).toBe(2);
   });
 
   it('parse and validate name file, line, record type, field, position and value on a bad file (exit 2)', () => {

@@ -1,6 +1,6 @@
 /**
  * `banking-sftp ach generate|parse|validate` (shared/spec/cli.md): build, inspect and check bank files by hand.
- * Exit 0 on success, 2 on a validation or parse error (one JSON object on stderr), 1 on wrong usage.
+ * Exit 0 on success, 2 on a validation or parse error (one JSON object on stderr) and on wrong usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,7 +23,7 @@ function usage(message: string): number {
   process.stderr.write(
     `banking-sftp ach: ${message}\nusage:\n  ach generate --format F --input batch.json [--output FILE] [--encoding Big5|UTF-8]\n  ach parse --format F --kind payment|reconciliation --input FILE [--encoding E]\n  ach validate --format F --kind payment|reconciliation --input FILE [--encoding E]\n`,
   );
-  return 1;
+  return 2;
 }
 
 function printError(error: unknown, file: string): number {

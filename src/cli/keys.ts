@@ -22,6 +22,7 @@ import {
 import { createSecretStore } from '../infra/secrets/index.ts';
 import { createLogger } from '../infra/telemetry/logger.ts';
 import { configFromArgs, reportConfigError } from './args.ts';
+import { auditCliAction } from './state.ts';
 
 const USAGE = `usage:
   banking-sftp keys generate --bank <code> [--type ed25519|rsa3072] [--expires-days N] [--rotate] [--config FILE]
@@ -29,7 +30,7 @@ const USAGE = `usage:
 `;
 
 function secretsFor(config: Config) {
-  const logger = createLogger({ destination: process.stderr });
+  const logger = createLogger({ destination: process.stderr, component: 'cli' });
   return createSecretStore(config.secrets, {
     audit: (entry) => logger.info({ audit: 'secret_access', ...entry }, 'secret access'),
   });
@@ -85,6 +86,11 @@ async function generate(config: Config, values: Record<string, unknown>): Promis
   const status = (await createBankCrypto({ secrets: store }).keyStatus(bank)).find(
     (s) => s.fingerprint === pair.fingerprint,
   );
+  await auditCliAction(config, {
+    action: exists ? 'keys.rotate' : 'keys.generate',
+    target: bank.bank_code,
+    details: { fingerprint: pair.fingerprint, type, secret: privateName },
+  });
   process.stdout.write(
     [
       `bank: ${bank.bank_code}`,

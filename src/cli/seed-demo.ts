@@ -3,7 +3,8 @@ import { taipeiDate } from '../domain/taipei-time.ts';
 import { connectDatabase } from '../infra/db/connect.ts';
 import { migrateToLatest } from '../infra/db/migrate.ts';
 import { seedDemo } from '../infra/db/seed-demo.ts';
-import { configFromArgs, reportConfigError } from './args.ts';
+import { configFromArgs, parseDay, reportConfigError } from './args.ts';
+import { CommandFailed } from './usage-error.ts';
 
 export async function run(argv: string[]): Promise<number> {
   let config: ReturnType<typeof configFromArgs>['config'];
@@ -21,14 +22,19 @@ export async function run(argv: string[]): Promise<number> {
       bank: { type: 'string' },
     },
   });
-  const dueDate = values.date ?? taipeiDate(new Date());
+  const dueDate = values.date === undefined ? taipeiDate(new Date()) : parseDay(values.date, '--date');
   const volume = parseVolume(values, config);
   if ('error' in volume) {
-    process.stderr.write(`banking-sftp seed-demo: ${volume.error}
-`);
+    process.stderr.write(`banking-sftp seed-demo: ${volume.error}\n`);
     return 2;
   }
-  const database = await connectDatabase({ url: config.database.url, pgliteDir: config.database.pglite_dir });
+  const database = await connectDatabase({
+    url: config.database.url,
+    pgliteDir: config.database.pglite_dir,
+    owner: 'seed-demo',
+  }).catch((error: Error) => {
+    throw new CommandFailed(error.message);
+  });
   try {
     await migrateToLatest(database.db);
     const inserted = await seedDemo(database.db, { dueDate, ...volume });

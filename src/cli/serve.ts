@@ -1,15 +1,23 @@
+import { DirectoryLockedError } from '../infra/db/pglite-lock.ts';
 import { startService } from '../main.ts';
-import { configFromArgs, reportConfigError } from './args.ts';
+import { loadCommandConfig, parseCommand } from './args.ts';
+import { CommandFailed, UsageError } from './usage-error.ts';
 
 export async function run(argv: string[]): Promise<number> {
-  let config: ReturnType<typeof configFromArgs>['config'];
+  const { values, positionals } = parseCommand(argv, {});
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+  const config = loadCommandConfig(values.config);
+  let service: Awaited<ReturnType<typeof startService>>;
   try {
-    config = configFromArgs(argv).config;
+    service = await startService(config);
   } catch (error) {
-    return reportConfigError(error);
+    if (error instanceof DirectoryLockedError) throw new CommandFailed(`refused to start: ${error.message}`);
+    throw error;
   }
-  const service = await startService(config);
+  let stopping = false;
   const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     service.logger.info({ signal }, 'shutting down');
     service.stop().then(
       () => process.exit(0),
@@ -19,7 +27,8 @@ export async function run(argv: string[]): Promise<number> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
   return -1;
 }

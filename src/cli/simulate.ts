@@ -21,7 +21,7 @@ import { migrateToLatest } from '../infra/db/migrate.ts';
 import { seedDemo } from '../infra/db/seed-demo.ts';
 import { createLogger } from '../infra/telemetry/logger.ts';
 import { startSimulation } from '../workflows/simulation.ts';
-import { configFromArgs, reportConfigError } from './args.ts';
+import { configFromArgs, parseDay, reportConfigError } from './args.ts';
 import { parseVolume } from './seed-demo.ts';
 
 function freePort(): Promise<number> {
@@ -77,10 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   const date = values.date ?? taipeiDate(new Date());
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
-    process.stderr.write(`banking-sftp simulate: --date must be YYYY-MM-DD, got ${date}\n`);
-    return 2;
-  }
+  parseDay(date, '--date'); // 2026-02-30 is a usage error (exit 2), not a database error
   const volume = parseVolume(values, loaded);
   if ('error' in volume) {
     process.stderr.write(`banking-sftp simulate: ${volume.error}\n`);

@@ -1,97 +1,104 @@
 /**
  * `banking-sftp tokens create --role viewer|operator [--name N]` prints a new monitor API token once (only its
  * SHA-256 is stored); `tokens list` shows them without secrets; `tokens revoke <id>` stops one working (within
- * the API's 5 s token cache).
+ * the API's 5 s token cache). Through the running service when one holds the embedded database (state.ts);
+ * audited either way.
  */
-import { parseArgs } from 'node:util';
-import { connectDatabase } from '../infra/db/connect.ts';
-import { migrateToLatest } from '../infra/db/migrate.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../infra/db/repositories/api-tokens.ts';
-import { configFromArgs, reportConfigError } from './args.ts';
+import { recordAudit } from '../infra/db/repositories/audit-log.ts';
+import { loadCommandConfig, parseCommand } from './args.ts';
+import { cliActor, withState } from './state.ts';
+import { CommandFailed, UsageError } from './usage-error.ts';
 
-const USAGE = `usage:
-  banking-sftp tokens create --role viewer|operator [--name NAME]
-  banking-sftp tokens list
-  banking-sftp tokens revoke <id>
-`;
+interface TokenRow {
+  id: number;
+  name: string;
+  role: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 export async function run(argv: string[]): Promise<number> {
-  let config: ReturnType<typeof configFromArgs>['config'];
-  try {
-    config = configFromArgs(argv).config;
-  } catch (error) {
-    return reportConfigError(error);
-  }
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    process.stderr.write(`banking-sftp tokens: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const [action, ...rest] = parsed.positionals;
+  const { values, positionals } = parseCommand(argv, { role: { type: 'string' }, name: { type: 'string' } });
+  const [action, ...rest] = positionals;
   if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-    process.stderr.write(USAGE);
-    return 2;
+    throw new UsageError(action ? `unknown sub-command ${action}` : 'expected create, list or revoke');
   }
-  const role = parsed.values.role;
+  const role = values.role;
   if (action === 'create' && role !== 'viewer' && role !== 'operator') {
-    process.stderr.write(`banking-sftp tokens create: --role must be viewer or operator\n${USAGE}`);
-    return 2;
+    throw new UsageError('tokens create: --role must be viewer or operator');
   }
   const revokeId = Number(rest[0]);
   if (action === 'revoke' && !(Number.isSafeInteger(revokeId) && revokeId > 0)) {
-    process.stderr.write(`banking-sftp tokens revoke: expected a token id\n${USAGE}`);
-    return 2;
+    throw new UsageError('tokens revoke: expected a token id');
   }
+  const config = loadCommandConfig(values.config);
 
-  const database = await connectDatabase({ url: config.database.url, pgliteDir: config.database.pglite_dir });
-  try {
-    await migrateToLatest(database.db);
-    if (action === 'create') {
-      const name = parsed.values.name ?? `${role}-${new Date().toISOString().slice(0, 10)}`;
-      const created = await createApiToken(database.db, { name, role: role as 'viewer' | 'operator' });
-      process.stdout.write(
-        `${JSON.stringify({ id: created.id, name: created.name, role: created.role, token: created.token })}\n`,
-      );
-      process.stderr.write('This token is shown once; only its SHA-256 is stored. Keep it in your secret store.\n');
-      return 0;
-    }
-    if (action === 'list') {
-      for (const t of await listApiTokens(database.db)) {
-        process.stdout.write(
-          `${JSON.stringify({
-            id: t.id,
-            name: t.name,
-            role: t.role,
-            created_at: t.created_at.toISOString(),
-            last_used_at: t.last_used_at?.toISOString() ?? null,
-            revoked_at: t.revoked_at?.toISOString() ?? null,
-          })}\n`,
-        );
-      }
-      return 0;
-    }
-    if (!(await revokeApiToken(database.db, revokeId, new Date()))) {
-      process.stderr.write(`banking-sftp tokens revoke: no active token with id ${revokeId}\n`);
-      return 1;
-    }
-    process.stdout.write(`${JSON.stringify({ revoked: revokeId })}\n`);
+  if (action === 'create') {
+    const name = values.name ?? `${role}-${new Date().toISOString().slice(0, 10)}`;
+    const created = await withState(config, 'tokens create', {
+      service: (api) =>
+        api.request<{ id: number; name: string; role: string; token: string }>('POST', '/admin/tokens', {
+          role,
+          name,
+        }),
+      direct: async ({ db }) => {
+        const t = await createApiToken(db, { name, role: role as 'viewer' | 'operator' });
+        await recordAudit(db, {
+          actor: cliActor(),
+          action: 'token.create',
+          target: `${t.name}#${t.id}`,
+          result: 'success',
+          details: { role },
+        });
+        return t;
+      },
+    });
+    process.stdout.write(
+      `${JSON.stringify({ id: created.id, name: created.name, role: created.role, token: created.token })}\n`,
+    );
+    process.stderr.write('This token is shown once; only its SHA-256 is stored. Keep it in your secret store.\n');
     return 0;
-  } finally {
-    await database.close();
   }
-}
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      role: { type: 'string' },
-      name: { type: 'string' },
-      config: { type: 'string', short: 'c' },
+  if (action === 'list') {
+    const rows = await withState<TokenRow[]>(config, 'tokens list', {
+      service: async (api) => (await api.request<{ items: TokenRow[] }>('GET', '/admin/tokens')).items,
+      direct: async ({ db }) =>
+        (await listApiTokens(db)).map((t) => ({
+          id: t.id,
+          name: t.name,
+          role: t.role,
+          created_at: t.created_at.toISOString(),
+          last_used_at: iso(t.last_used_at),
+          revoked_at: iso(t.revoked_at),
+        })),
+    });
+    for (const t of rows) {
+      const normal = (v: string | null) => (v ? new Date(v).toISOString() : null);
+      process.stdout.write(
+        `${JSON.stringify({ ...t, created_at: normal(t.created_at), last_used_at: normal(t.last_used_at), revoked_at: normal(t.revoked_at) })}\n`,
+      );
+    }
+    return 0;
+  }
+
+  await withState(config, 'tokens revoke', {
+    service: (api) => api.request('POST', `/admin/tokens/${revokeId}/revoke`),
+    direct: async ({ db }) => {
+      const done = await revokeApiToken(db, revokeId, new Date());
+      await recordAudit(db, {
+        actor: cliActor(),
+        action: 'token.revoke',
+        target: String(revokeId),
+        result: done ? 'success' : 'failure',
+      });
+      if (!done) throw new CommandFailed(`no active token with id ${revokeId}`);
     },
-    allowPositionals: true,
-    strict: true,
   });
+  process.stdout.write(`${JSON.stringify({ revoked: revokeId })}\n`);
+  return 0;
 }

@@ -14,8 +14,9 @@ import { HTTPException } from 'hono/http-exception';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { Kysely } from 'kysely';
 import type { Database } from '../infra/db/schema.ts';
+import { adminRoutes } from './admin/admin.index.ts';
 import { auditRoutes } from './audit/audit.index.ts';
-import { clientResolver } from './auth/client-address.ts';
+import { clientResolver, peerAddress } from './auth/client-address.ts';
 import { FailedAuthLimiter, type FailedAuthLimits } from './auth/failed-auth-limiter.ts';
 import { authenticate, bearerToken, type LockoutEvent, type MonitorEnv, monitorAuth } from './auth/monitor-auth.ts';
 import { SessionStore } from './auth/sessions.ts';
@@ -31,6 +32,7 @@ import { eventsRoutes } from './events/events.index.ts';
 import { exceptionsRoutes } from './exceptions/exceptions.index.ts';
 import { healthRoutes } from './health/health.index.ts';
 import { healthzRoutes } from './healthz/healthz.ts';
+import { accessLog } from './middleware/access-log.ts';
 import { notificationsRoutes } from './notifications/notifications.index.ts';
 import { withOperationIds } from './operation-ids.ts';
 import { pageRoutes } from './page/page.index.tsx';
@@ -39,6 +41,7 @@ import { Problem, type ProblemKind, problemResponse } from './problem.ts';
 import { retryQueueRoutes } from './retry-queue/retry-queue.index.ts';
 import { API_BASE, type MonitorBank, type MonitorContext } from './router.ts';
 import { runsRoutes } from './runs/runs.index.ts';
+import { type SandboxControl, sandboxFaultRoutes } from './sandbox/sandbox-faults.ts';
 import { securityHeaders } from './security-headers.ts';
 import { testConnectionRoutes } from './test-connection/test-connection.index.ts';
 import { transferHistoryRoutes } from './transfer-history/transfer-history.index.ts';
@@ -80,7 +83,11 @@ export interface AppDeps {
   /** How long a verified token is trusted before it is looked up again (default 5000 ms). */
   tokenCacheMs?: number;
   /** Where unexpected errors and audit-write failures are reported (pino's logger fits). */
-  logger?: { error(obj: unknown, msg?: string): void };
+  logger?: { error(obj: unknown, msg?: string): void; info?(obj: Record<string, unknown>, msg: string): void };
+  /** The token id the service minted for its own CLI (admin routes); null/absent = no admin routes pass. */
+  localAdminTokenId?: () => number | null;
+  /** The running sandbox banks' fault switches (POST /sandbox/faults); absent = no sandbox. */
+  sandbox?: SandboxControl | null;
 }
 
 export const OPENAPI_CONFIG = {
@@ -118,6 +125,8 @@ export const OPENAPI_CONFIG = {
     { name: 'audit' },
     { name: 'events' },
     { name: 'notifications' },
+    { name: 'sandbox' },
+    { name: 'admin' },
   ],
 };
 
@@ -199,6 +208,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  if (deps.logger?.info) app.use(accessLog(deps.logger as Parameters<typeof accessLog>[0]));
   app.route('/', healthzRoutes(deps));
   // Where the lead mounts /metrics (metricsRoutes()); optionally behind a monitor token.
   if (deps.metrics) {
@@ -225,6 +235,8 @@ export function createApp(deps: AppDeps) {
   app.route(API_BASE, auditRoutes(ctx));
   app.route(API_BASE, eventsRoutes(hub));
   app.route(API_BASE, notificationsRoutes(ctx));
+  app.route(API_BASE, adminRoutes(ctx, deps.localAdminTokenId ?? (() => null)));
+  app.route(API_BASE, sandboxFaultRoutes(deps.sandbox ?? null));
 
   app.get('/openapi.json', (c) => c.json(openApiDocument(app)));
   app.route('/', swaggerRoutes());

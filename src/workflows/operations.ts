@@ -157,12 +157,41 @@ export async function startOperations(options: OperationsOptions): Promise<Opera
   if (config.sandbox.enabled) {
     await ensureSandboxKeys(secrets, activeBanks, now());
     sandbox = await startSandbox(config, {
-      onPaymentFile: createBankSimulator({ config, crypto, now }),
-      ...(options.sandboxSchedule ? { schedule: options.sandboxSchedule } : {}),
-      onError: (error, context) => logger.warn({ err: error, ...context }, 'sandbox bank refused a file'),
+      onPaymentFile: createBankSimulator({
+        config,
+        crypto,
+        now,
+        onAnswer: ({ bankCode, ...answer }) =>
+          logger
+            .child({ component: `sandbox:${bankCode}` })
+            .info(
+              { ...answer, due_in_seconds: config.sandbox.reconciliation_delay_seconds },
+              'sandbox bank received a payment file and will answer',
+            ),
+      }),
+      ...(options.sandboxSchedule
+        ? { schedule: options.sandboxSchedule }
+        : {
+            // live demo: poll the bank as soon as its answer is there, not at the next scheduled poll (up to
+            // reconciliation_every_minutes later); a simulated day keeps the schedule alone
+            onResultsWritten: (bankCode: string, names: string[]) => {
+              logger
+                .child({ component: `sandbox:${bankCode}` })
+                .info({ files: names }, 'sandbox bank wrote its answer');
+              system?.submit(bankCode, { kind: 'poll' });
+            },
+          }),
+      onError: (error, context) =>
+        logger
+          .child({ component: `sandbox:${context.bankCode}` })
+          .warn({ err: error, ...context }, 'sandbox bank refused a file'),
     });
     stopSteps.unshift(() => sandbox!.stop());
-    logger.info({ banks: [...sandbox.banks.keys()] }, 'sandbox banks listening on 127.0.0.1');
+    for (const b of sandbox.banks.values()) {
+      logger
+        .child({ component: `sandbox:${b.bankCode}` })
+        .info({ port: b.port, dir: b.dir }, 'sandbox bank listening on 127.0.0.1');
+    }
   }
   for (const bank of activeBanks.filter(acceptsAnyHostKey)) {
     logger.warn(

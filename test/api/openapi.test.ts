@@ -26,8 +26,8 @@ describe('openapi/openapi.json', () => {
     const operations = Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)
       .filter(([path]) => path.startsWith('/api/v1/banking-monitor/'))
       .flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ path, method, op })));
-    // 13 + the three calendar closure operations + runs, audit, events and notifications
-    expect(operations).toHaveLength(20);
+    // 13 monitor + 3 calendar closures + runs, audit, events, notifications + 5 admin (the CLI's) + 2 sandbox faults
+    expect(operations).toHaveLength(27);
     for (const { op } of operations) {
       expect(op.security).toEqual([{ bearerAuth: [] }]);
       const responses = op.responses as Record<string, { content?: Record<string, unknown> }>;

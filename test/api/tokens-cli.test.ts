@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/tokens.ts';
+import { CommandFailed, UsageError } from '../../src/cli/usage-error.ts';
 import { connectDatabase } from '../../src/infra/db/connect.ts';
 import { findActiveToken, hashToken } from '../../src/infra/db/repositories/api-tokens.ts';
 import { openTestDatabase, type TestDatabase } from '../support/db.ts';
@@ -32,7 +33,12 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0);
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => err.push(String(s)) > 0);
   try {
-    const code = await run([...args, '--config', configPath]);
+    // as cli.ts maps them: wrong usage exits 2, an explained failure its own code
+    const code = await run([...args, '--config', configPath]).catch((error: unknown) => {
+      if (error instanceof UsageError) return 2;
+      if (error instanceof CommandFailed) return error.exitCode;
+      throw error;
+    });
     return { code, out: out.join(''), err: err.join('') };
   } finally {
     o.mockRestore();

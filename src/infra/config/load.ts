@@ -54,9 +54,14 @@ export function parseConfig(raw: unknown, source = 'config'): Config {
   }
   const data = top.data;
   const under = (name: string) => `${data.data_dir.replace(/\/+$/, '')}/${name}`;
+  let sandboxIndex = 0;
+  const portBase = data.sandbox.port_base;
   return {
     ...data,
-    banks,
+    banks:
+      portBase === undefined
+        ? banks
+        : banks.map((bank) => (bank.sandbox ? { ...bank, sftp_port: portBase + sandboxIndex++ } : bank)),
     database: { ...data.database, pglite_dir: data.database.pglite_dir ?? under('pglite') },
     secrets: { ...data.secrets, dir: data.secrets.dir ?? under('secrets') },
     archive: { ...data.archive, path: data.archive.path ?? under('archive') },
@@ -82,6 +87,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: Env): Recor
   if (env.BANKING_DATA_DIR) out.data_dir = env.BANKING_DATA_DIR;
   if (env.BANKING_SECRETS_PROVIDER) section('secrets').provider = env.BANKING_SECRETS_PROVIDER;
   if (env.BANKING_SECRETS_DIR) section('secrets').dir = env.BANKING_SECRETS_DIR;
+  if (env.SANDBOX_PORT_BASE) section('sandbox').port_base = Number(env.SANDBOX_PORT_BASE);
   return out;
 }
 

@@ -284,6 +284,11 @@ export const configSchema = z
         dir: z.string().optional(),
         reconciliation_delay_seconds: z.number().min(0).default(120),
         return_share: z.number().min(0).max(1).default(0.05),
+        /**
+         * When set, the sandbox banks listen on port_base, port_base+1, … in config order (their sftp_port is
+         * replaced), so two checkouts run side by side with different bases (env SANDBOX_PORT_BASE).
+         */
+        port_base: z.number().int().min(1).max(65_000).optional(),
       })
       .strict()
       .default({ enabled: false, reconciliation_delay_seconds: 120, return_share: 0.05 }),

@@ -4,10 +4,12 @@
  * Asia/Taipei time zone, so `now()::date` is the Taipei business day on either.
  */
 import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PGliteDialect } from './pglite-dialect.ts';
+import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.ts';
 import type { Database } from './schema.ts';
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -17,6 +19,8 @@ export interface DatabaseHandle {
   kind: DatabaseKind;
   /** Human-readable target with no password, for logs and /healthz. */
   target: string;
+  /** The PGlite directory lock this process holds (pglite-lock.ts); null for PostgreSQL and memory://. */
+  lock: DirectoryLock | null;
   close(): Promise<void>;
 }
 
@@ -26,6 +30,8 @@ export interface ConnectOptions {
   /** PGlite data directory; `memory://` keeps it in memory (tests). */
   pgliteDir?: string;
   poolMax?: number;
+  /** Who holds a PGlite directory (shown to a second opener): `serve`, or the CLI command. Default `cli`. */
+  owner?: string;
 }
 
 const INT8 = 20;
@@ -73,14 +79,38 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
       client.on('error', () => {});
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', target: redactUrl(options.url), close: () => db.destroy() };
+    return { db, kind: 'postgres', target: redactUrl(options.url), lock: null, close: () => db.destroy() };
   }
   const dir = options.pgliteDir ?? './data/pglite';
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir, {
-    parsers: { [INT8]: int8ToNumber, [DATE]: (text: string) => text },
-  });
-  await client.exec(`set timezone = 'Asia/Taipei'`);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
-  return { db, kind: 'pglite', target: `pglite:${dir}`, close: () => db.destroy() };
+  let lock: DirectoryLock | null = null;
+  if (!dir.startsWith('memory://')) {
+    mkdirSync(dirname(resolve(dir)), { recursive: true });
+    // before the directory is created or opened: a held directory is refused untouched
+    lock = acquireDirectoryLock(dir, options.owner ?? 'cli');
+    mkdirSync(dir, { recursive: true });
+  }
+  try {
+    const client = await PGlite.create(dir, {
+      parsers: { [INT8]: int8ToNumber, [DATE]: (text: string) => text },
+    });
+    await client.exec(`set timezone = 'Asia/Taipei'`);
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+    const held = lock;
+    return {
+      db,
+      kind: 'pglite',
+      target: `pglite:${dir}`,
+      lock: held,
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          held?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }

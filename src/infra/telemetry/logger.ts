@@ -10,6 +10,7 @@
  */
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 import { maskAccount, maskSensitiveText } from '../../domain/mask.ts';
 
 export type { Logger };
@@ -34,7 +35,7 @@ const IDENTIFIER_KEY = new RegExp(
 // Only string values: `pid` is also the conventional key of a process id.
 const ACH_IDENTIFIER_KEY = /^(pclno|rclno|cid|pid|cno)$/i;
 // Keys the masking must leave alone although their name matches IDENTIFIER_KEY (our own ids are not personal).
-const PLAIN_KEY = /^(trace_id|span_id|trace_flags)$/;
+const PLAIN_KEY = /^(trace_id|span_id|trace_flags|token_id)$/;
 
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'];
 
@@ -125,8 +126,28 @@ function traceFields(): Record<string, string> {
 
 export interface LoggerOptions {
   level?: string;
-  /** Where lines go (tests capture them); defaults to stdout. */
+  /** Where lines go (tests capture them); defaults to stdout (readable lines on a terminal, see below). */
   destination?: pino.DestinationStream;
+  /** The `component` field of every line: `service` (default), `cli`, `sandbox:<bank>` for a child. */
+  component?: string;
+}
+
+/**
+ * JSON lines, unless stdout is a terminal (or LOG_FORMAT=pretty): then one readable coloured line per entry
+ * through pino-pretty. LOG_FORMAT=json keeps JSON on a terminal too. The masking runs before either.
+ */
+function defaultDestination(): pino.DestinationStream | undefined {
+  const format = process.env.LOG_FORMAT;
+  const pretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
+  if (!pretty) return undefined;
+  return pinoPretty({
+    colorize: process.stdout.isTTY === true,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l o',
+    ignore: 'pid,hostname,service',
+    messageKey: 'msg',
+    singleLine: true,
+    sync: true,
+  });
 }
 
 /**
@@ -176,11 +197,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const logger = pino(
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-      base: { service: 'banking-sftp' },
+      base: { service: 'banking-sftp', component: options.component ?? 'service' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT, censor: CENSOR },
       mixin: traceFields,
       formatters: {
+        // level names ("info", "warn"), not pino's numbers: readable in a file and in a log search
+        level: (label) => ({ level: label }),
         log: (object) => maskDeep(object) as Record<string, unknown>,
       },
       hooks: {
@@ -191,7 +214,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         streamWrite: (line) => (secretValues.size === 0 ? line : scrubSecretValues(line)),
       },
     },
-    options.destination,
+    options.destination ?? defaultDestination(),
   );
   return maskChildBindings(logger);
 }

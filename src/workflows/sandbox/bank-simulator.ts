@@ -71,9 +71,18 @@ export function mirrorForBank(bank: BankConfig): BankConfig {
   };
 }
 
-function returnsThis(transactionId: string, share: number): boolean {
-  const h = createHash('sha256').update(transactionId).digest();
-  return h.readUInt32BE(0) / 0x1_0000_0000 < share;
+function rank(transactionId: string): number {
+  return createHash('sha256').update(transactionId).digest().readUInt32BE(0);
+}
+
+/**
+ * Which transactions the bank returns: ceil(share x count) of them (so a demo file of a few transactions still
+ * shows a return when the share is above 0), the ones whose transaction id hashes lowest, so a run is
+ * reproducible. A per-transaction coin toss at 5 % gave no return at all on the demo's 8-transaction files.
+ */
+export function returnedIds(transactionIds: string[], share: number): Set<string> {
+  const count = share <= 0 ? 0 : Math.min(transactionIds.length, Math.ceil(share * transactionIds.length));
+  return new Set([...transactionIds].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).slice(0, count));
 }
 
 const HOUSE_RETURNS = ['R01', 'R03', 'R04'] as const;
@@ -86,8 +95,12 @@ export function answerFor(
   now: Date,
 ): Parameters<typeof generateReconciliationFile>[1] {
   const date = taipeiDate(now);
+  const returns = returnedIds(
+    batch.transactions.map((tx) => tx.transaction_id),
+    share,
+  );
   const records = batch.transactions.map((tx, i) => {
-    const returned = returnsThis(tx.transaction_id, share);
+    const returned = returns.has(tx.transaction_id);
     const amount = tx.amount_cents;
     if (bank.file_format === 'tch_ach') {
       return {
@@ -132,6 +145,8 @@ export interface SimulatorOptions {
   config: Pick<Config, 'banks' | 'sandbox'>;
   crypto: PgpBankCrypto;
   now?: () => Date;
+  /** Told what the bank answered, so the demo's log shows the bank at work between upload and poll. */
+  onAnswer?: (answer: { bankCode: string; received: string; answer: string; records: number; returns: number }) => void;
 }
 
 export function createBankSimulator(options: SimulatorOptions): OnPaymentFile {
@@ -143,10 +158,18 @@ export function createBankSimulator(options: SimulatorOptions): OnPaymentFile {
     const plaintext = bank.pgp.encrypt || bank.pgp.sign ? await options.crypto.open(mirror, name, bytes) : bytes;
     const batch = parsePaymentFile(bank.file_format, plaintext, { encoding: bank.encoding, fileName: name });
     const answer = answerFor(bank, batch, options.config.sandbox.return_share, now());
+    const records = (answer as unknown as { records: Array<{ record_type: string }> }).records;
     const file = generateReconciliationFile(bank.file_format, answer, { encoding: bank.encoding });
     const protectedBytes = bank.pgp.encrypt || bank.pgp.sign ? await options.crypto.protect(mirror, name, file) : file;
     const stem = name.replace(/^PAY_/, 'REC_').replace(/\.[^.]+$/, '');
     const extension = bank.file_format === 'csv' ? 'csv' : 'txt';
+    options.onAnswer?.({
+      bankCode,
+      received: name,
+      answer: `${stem}.${extension}`,
+      records: records.length,
+      returns: records.filter((r) => r.record_type === 'R').length,
+    });
     return [{ name: `${stem}.${extension}`, bytes: protectedBytes }];
   };
 }

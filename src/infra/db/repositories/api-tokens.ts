@@ -68,3 +68,14 @@ export async function revokeApiToken(db: Kysely<Database>, id: number, at: Date)
 export async function touchApiToken(db: Kysely<Database>, id: number, at: Date): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
 }
+
+/** Revokes every active token of that name; the count revoked. */
+export async function revokeApiTokensNamed(db: Kysely<Database>, name: string, at: Date): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

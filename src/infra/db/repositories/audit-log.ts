@@ -35,10 +35,14 @@ export async function recordAudit(db: Kysely<Database>, entry: AuditEntry): Prom
     .execute();
 }
 
-export async function listAudit(db: Kysely<Database>, options: { limit?: number } = {}) {
-  return db
-    .selectFrom('audit_log')
-    .selectAll()
+export async function listAudit(
+  db: Kysely<Database>,
+  options: { limit?: number; since?: Date | undefined; actor?: string | undefined } = {},
+) {
+  let query = db.selectFrom('audit_log').selectAll();
+  if (options.since) query = query.where('at', '>=', options.since);
+  if (options.actor) query = query.where('actor', '=', options.actor);
+  return query
     .orderBy('id', 'desc')
     .limit(options.limit ?? 100)
     .execute();

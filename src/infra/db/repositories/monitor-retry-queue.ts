@@ -1,5 +1,5 @@
 /** The durable retry queue as operators see it. */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, RetryStatus } from '../schema.ts';
 
 const columns = [
@@ -37,4 +37,14 @@ export async function listRetryQueue(
 
 export async function getRetryEntry(db: Kysely<Database>, id: number) {
   return db.selectFrom('retry_queue').select(columns).where('id', '=', id).executeTakeFirst();
+}
+
+/** An operator's "retry now" while no service runs: due at once (pending again), attempts and error kept. */
+export async function makeRetryDueNow(db: Kysely<Database>, id: number): Promise<void> {
+  await db
+    .updateTable('retry_queue')
+    .set({ status: 'pending', due_at: sql`now()`, locked_by: null, locked_until: null, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'in_progress', 'manual_intervention'])
+    .execute();
 }

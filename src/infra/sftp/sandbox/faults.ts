@@ -14,8 +14,15 @@
  * - `hostileNames`: every directory listing also offers these names (as 64-byte regular files), names no
  *   file system would hold (`../x`, `/etc/passwd`, NUL): a compromised or hostile bank server. The client
  *   reports them as rejected names and never asks for them (tested in test/security/remote-names.test.ts).
+ * - `rejectFiles`: every open for writing is refused with PERMISSION_DENIED (a bank refusing our files);
+ * - `resultDelaySeconds`: reconciliation files of payment files arriving from now on come that much later
+ *   (instead of `sandbox.reconciliation_delay_seconds`).
+ * Five of them are switchable on the running service (`banking-sftp sandbox fault`, POST /sandbox/faults):
+ * refuseConnections, slowReadsMs (stall), dropAfterBytes, rejectFiles, resultDelaySeconds.
  */
 export interface SandboxFaults {
+  rejectFiles?: boolean;
+  resultDelaySeconds?: number;
   refuseConnections?: boolean;
   dropAfterBytes?: number;
   slowReadsMs?: number;

@@ -33,6 +33,8 @@ export interface SandboxOptions {
   onPaymentFile?: OnPaymentFile;
   /** Runs `task` after `delayMs` (default setTimeout); tests pass a manual scheduler. */
   schedule?: (delayMs: number, task: () => void) => void;
+  /** The bank's answer files are in its download path now (the demo polls that bank at once). */
+  onResultsWritten?: (bankCode: string, names: string[]) => void;
   /** Hook failures and similar are reported here, never thrown into the server. */
   onError?: (error: unknown, context: { bankCode: string; name?: string }) => void;
 }
@@ -42,6 +44,8 @@ export interface SandboxBank {
   readonly port: number;
   readonly dir: string;
   setFaults(faults: SandboxFaults): Promise<void>;
+  /** The faults switched on now. */
+  faults(): SandboxFaults;
   /** Open SSH connections right now (the server's view, for leak checks). */
   connectionCount(): number;
   /** Resolves when every payment file received so far has been through the hook (and every due file written). */
@@ -132,8 +136,17 @@ export async function startSandboxBank(
         const bytes = new Uint8Array(await readFile(join(root, remotePath)));
         const outputs = await hook({ bankCode: bank.bank_code, name, bytes });
         if (outputs.length === 0) return;
-        schedule(settings.reconciliationDelaySeconds * 1000, () => {
-          if (!stopped) track(writeReconciliation(outputs));
+        schedule((faults.resultDelaySeconds ?? settings.reconciliationDelaySeconds) * 1000, () => {
+          if (!stopped) {
+            track(
+              writeReconciliation(outputs).then(() =>
+                options.onResultsWritten?.(
+                  bank.bank_code,
+                  outputs.map((o) => o.name),
+                ),
+              ),
+            );
+          }
         });
       })(),
     );
@@ -194,9 +207,19 @@ export async function startSandboxBank(
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       const server = createServer(onSocket);
-      server.once('error', reject);
+      const refused = (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE' || error.code === 'EACCES'
+            ? new Error(
+                `sandbox bank ${bank.bank_code} cannot listen on 127.0.0.1:${bank.sftp_port} (${error.code === 'EADDRINUSE' ? 'port already in use, e.g. by another checkout' : 'permission denied'}): ` +
+                  `change banks[${bank.bank_code}].sftp_port, or set sandbox.port_base (env SANDBOX_PORT_BASE) to move every sandbox bank`,
+                { cause: error },
+              )
+            : error,
+        );
+      server.once('error', refused);
       server.listen(bank.sftp_port, '127.0.0.1', () => {
-        server.off('error', reject);
+        server.off('error', refused);
         listener = server;
         resolve();
       });
@@ -222,6 +245,7 @@ export async function startSandboxBank(
       if (faults.refuseConnections && listener) await unlisten();
       if (!faults.refuseConnections && !listener) await listen();
     },
+    faults: () => ({ ...faults }),
     connectionCount: () => sshConnections,
     async settled() {
       while (work.size > 0) await Promise.all([...work]);

@@ -108,6 +108,9 @@ export function serveSftp(sftp: SFTPWrapper, ctx: SftpHandlerContext): void {
     if (remote === undefined) return;
     const mode = ssh2.utils.sftp.flagsToString(flags);
     if (!mode) return sftp.status(reqId, STATUS_CODE.BAD_MESSAGE);
+    if (ctx.faults().rejectFiles && /[wa]/.test(mode)) {
+      return sftp.status(reqId, STATUS_CODE.PERMISSION_DENIED, 'the bank rejects files (sandbox fault)');
+    }
     open(local(remote), mode, 0o640, (error, fd) => {
       if (error) return fail(reqId, error);
       sftp.handle(reqId, newHandle({ kind: 'file', fd, remotePath: remote, written: false }));
