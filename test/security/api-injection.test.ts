@@ -33,7 +33,7 @@ const PAYLOADS = [
 interface Attempt {
   /** What it covers, as the OpenAPI document names it: `METHOD /path/{param} in:name`. */
   covers: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   role: 'viewer' | 'operator';
@@ -54,6 +54,12 @@ function attempts(p: string, s: Seeded): Attempt[] {
     path: `${API}${path}`,
     role: 'operator',
     ...(body === undefined ? {} : { body }),
+  });
+  const del = (route: string, where: string, path: string): Attempt => ({
+    covers: `DELETE ${API}${route} ${where}`,
+    method: 'DELETE',
+    path: `${API}${path}`,
+    role: 'operator',
   });
   const queries = (route: string, names: string[]) =>
     names.map((name) => get(route, `query:${name}`, `${route}?${name}=${e}`));
@@ -94,6 +100,30 @@ function attempts(p: string, s: Seeded): Attempt[] {
       role: 'operator' as const,
     })),
     ...queries('/notifications', ['status', 'cursor', 'limit']),
+    ...queries('/calendar/closures', ['from']),
+    post('/calendar/closures', 'body:date', '/calendar/closures', { date: p, reason: 'typhoon' }),
+    post('/calendar/closures', 'body:bank_code', '/calendar/closures', {
+      date: '2026-12-30',
+      bank_code: p,
+      reason: 'typhoon',
+    }),
+    post('/calendar/closures', 'body:reason', '/calendar/closures', { date: '2026-12-30', reason: `${p} x` }),
+    del('/calendar/closures/{date}', 'path:date', `/calendar/closures/${e}`),
+    del('/calendar/closures/{date}', 'query:bank_code', `/calendar/closures/2026-12-30?bank_code=${e}`),
+    // the CLI's own routes answer only the service's local-admin token: these must be refused, never run
+    post('/admin/tokens', 'body:role', '/admin/tokens', { role: p }),
+    post('/admin/tokens', 'body:name', '/admin/tokens', { role: 'viewer', name: p }),
+    post('/admin/tokens/{id}/revoke', 'path:id', `/admin/tokens/${e}/revoke`),
+    ...queries('/admin/audit', ['since', 'actor', 'limit']).map((a) => ({ ...a, role: 'operator' as const })),
+    post('/admin/actions', 'body:action', '/admin/actions', { action: p, target: 'mega' }),
+    post('/admin/actions', 'body:target', '/admin/actions', { action: 'keys.generate', target: p }),
+    post('/admin/actions', 'body:details', '/admin/actions', {
+      action: 'keys.generate',
+      target: 'mega',
+      details: { p },
+    }),
+    post('/sandbox/faults', 'body:bank_code', '/sandbox/faults', { bank_code: p, faults: {} }),
+    post('/sandbox/faults', 'body:faults', '/sandbox/faults', { bank_code: 'mega', faults: { refuse_connections: p } }),
   ];
 }
 
@@ -172,7 +202,11 @@ describe('SQL injection in every monitor API parameter', () => {
         if (response.status >= 400) {
           expect(response.headers.get('content-type'), where).toBe('application/problem+json');
           const problem = (await response.json()) as { type: string; status: number };
-          expect(problem.type, where).toMatch(/^urn:banking-sftp:problem:(validation|not-found|conflict)$/);
+          // the CLI's admin routes refuse every token but the service's own local-admin one
+          const allowed = a.covers.includes(`${API}/admin/`)
+            ? '(forbidden|validation)'
+            : '(validation|not-found|conflict)';
+          expect(problem.type, where).toMatch(new RegExp(`^urn:banking-sftp:problem:${allowed}$`));
           expect(problem.status, where).toBe(response.status);
           continue;
         }
@@ -184,8 +218,14 @@ describe('SQL injection in every monitor API parameter', () => {
     expect(unexpected).toEqual([]);
 
     const after = await rowCounts();
-    // the only rows the attempts may add are audit entries of the operator's POSTs
-    expect({ ...after, audit_log: 0 }).toEqual({ ...before, audit_log: 0 });
+    // the only rows the attempts may add are audit entries of the operator's POSTs and the one closure whose
+    // date 2026-12-30 the reason attempts declared (each payload's attempt declares it again, with its reason)
+    expect({ ...after, audit_log: 0, calendar_overrides: 0 }).toEqual({
+      ...before,
+      audit_log: 0,
+      calendar_overrides: 0,
+    });
+    expect(after.calendar_overrides).toBe((before.calendar_overrides ?? 0) + 1);
     expect(after.audit_log).toBeGreaterThan(before.audit_log ?? 0);
   });
 
@@ -197,6 +237,9 @@ describe('SQL injection in every monitor API parameter', () => {
       .executeTakeFirstOrThrow();
     // the first attempt resolved it with the first payload, verbatim; later ones got 409
     expect(exception).toEqual({ status: 'resolved', resolution: `${PAYLOADS[0]} x` });
+    const closures = await db.db.selectFrom('calendar_overrides').select('reason').execute();
+    // declared again by every payload's attempt: the last payload's reason is the one kept, verbatim
+    expect(closures.map((c) => c.reason)).toEqual([`${PAYLOADS.at(-1)} x`]);
     const notes = await db.db.selectFrom('audit_log').select('details').execute();
     expect(JSON.stringify(notes.map((n) => n.details))).toContain(
       JSON.stringify('1; DROP TABLE payment_batches; -- x').slice(1, -1),
