@@ -1,4 +1,4 @@
-/** The `banking-sftp ach` commands against the fixtures: exit codes and JSON shapes of shared/spec/cli.md. */
+/** The `banking-sftp ach` commands against the fixtures: exit codes and JSON shapes of docs/cli.md. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

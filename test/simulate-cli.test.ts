@@ -15,5 +15,9 @@ describe.skipIf(process.env.TEST_DATABASE_URL)('banking-sftp simulate', () => {
       expect(r.stdout).toContain(`[${bank}] files sent 1, received 1`);
     const total = /total: (\d+) transactions/.exec(r.stdout);
     expect(Number(total?.[1])).toBe(39); // 40 demo invoices, one set aside (a name Big5 cannot write)
+    // stdout is the report alone (log lines, such as the provisional-calendar warning, go to stderr), and the
+    // progress reads in the business day's own time zone
+    expect(r.stdout).not.toMatch(/"level":/);
+    expect(r.stderr).toContain('2026-11-26 06:00:00 Asia/Taipei');
   }, 240_000);
 });

@@ -1,6 +1,6 @@
 /**
  * Counting semaphore shared by the bank actors: at most `max_concurrent_banks` banks work at once
- * (operations.md). A waiter that is aborted (its actor stopped) leaves the line; `releaseAll` frees whatever an
+ * (docs/operations.md). A waiter that is aborted (its actor stopped) leaves the line; `releaseAll` frees whatever an
  * actor held when it crashed.
  */
 export class Semaphore {

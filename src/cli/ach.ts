@@ -1,5 +1,5 @@
 /**
- * `banking-sftp ach generate|parse|validate` (shared/spec/cli.md): build, inspect and check bank files by hand.
+ * `banking-sftp ach generate|parse|validate` (docs/cli.md): build, inspect and check bank files by hand.
  * Exit 0 on success, 2 on a validation or parse error (one JSON object on stderr) and on wrong usage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

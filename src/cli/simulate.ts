@@ -11,9 +11,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { createBusinessCalendar } from '../domain/calendar/business-calendar.ts';
 import { checkValueDate } from '../domain/calendar/value-date.ts';
-import { taipeiDate, taipeiInstant } from '../domain/taipei-time.ts';
+import { taipeiDate, taipeiInstant, taipeiTime } from '../domain/taipei-time.ts';
 import { loadHolidayYears } from '../infra/config/holidays.ts';
 import type { Config } from '../infra/config/schema.ts';
 import { connectDatabase } from '../infra/db/connect.ts';
@@ -93,7 +94,8 @@ export async function run(argv: string[]): Promise<number> {
   const speed = values.speed ? Number(values.speed) : 0;
   const dir = mkdtempSync(join(tmpdir(), 'banking-simulate-'));
   const config = await sandboxed(loaded, dir);
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  // standard output carries the report alone, so it can be piped or compared; warnings and progress go to stderr
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination(2) });
   const database = await connectDatabase({ pgliteDir: 'memory://' });
   try {
     await migrateToLatest(database.db);
@@ -105,7 +107,7 @@ export async function run(argv: string[]): Promise<number> {
     const end = new Date(taipeiInstant(date, '00:00').getTime() + 86_400_000);
     await simulation.advanceTo(end, async (now) => {
       if (speed > 0) await new Promise((resolve) => setTimeout(resolve, (5 * 60_000) / speed));
-      if (now.getUTCMinutes() === 0) process.stderr.write(`  ${now.toISOString()}\r`);
+      if (now.getUTCMinutes() === 0) process.stderr.write(`  ${taipeiDate(now)} ${taipeiTime(now)} Asia/Taipei\r`);
     });
     await simulation.stop();
     const report = await database.db

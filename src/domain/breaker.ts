@@ -1,5 +1,5 @@
 /**
- * The per-bank circuit breaker as pure transitions (operations.md): closed -> open after `failureThreshold`
+ * The per-bank circuit breaker as pure transitions (docs/operations.md): closed -> open after `failureThreshold`
  * consecutive failures; open for `openMs`, no attempt meanwhile; then half-open, where one probe decides:
  * success -> closed, failure -> open again with the timer restarted. Times are epoch milliseconds passed in.
  *

@@ -1,6 +1,6 @@
 /**
  * The shared vocabulary of failures. Every adapter (SFTP, PGP, storage) throws an OperationalError carrying a
- * stable `code` and a `retryClass` from the retry table of operations.md, so the bank actor decides what to do
+ * stable `code` and a `retryClass` from the retry table of docs/operations.md, so the bank actor decides what to do
  * without knowing which adapter failed:
  * - `retry_now`: a network timeout; retried once at once;
  * - `backoff`: a connection failure (refused, reset, handshake); exponential backoff, then the durable queue;

@@ -1,5 +1,5 @@
 /**
- * Matching reconciliation records to the transactions we sent (formats.md, "Matching reconciliation records").
+ * Matching reconciliation records to the transactions we sent (docs/formats.md, "Matching reconciliation records").
  *
  * - house (`fixed_width`) and `csv`: by transaction id;
  * - `tch_ach`: by (PDATE, PSEQ), the original file date and sequence, with NOTE (our transaction id) as a

@@ -1,5 +1,5 @@
 /**
- * The retry table of operations.md as pure maths. A failed attempt is classified by its `retryClass`:
+ * The retry table of docs/operations.md as pure maths. A failed attempt is classified by its `retryClass`:
  *
  * | class       | treatment                                                                              |
  * |-------------|----------------------------------------------------------------------------------------|

@@ -1,5 +1,5 @@
 /**
- * The schedule of operations.md as cron expressions, evaluated by croner in Asia/Taipei. Cron knows weekdays but
+ * The schedule of docs/operations.md as cron expressions, evaluated by croner in Asia/Taipei. Cron knows weekdays but
  * not Taiwan's holidays or make-up workdays, so business-day events run every day in cron and are filtered
  * through the business calendar; the reconciliation window (08:00…18:00 inclusive) is a cron hour range with
  * the end filtered to the minute.

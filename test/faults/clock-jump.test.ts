@@ -1,7 +1,7 @@
 /**
  * Fault: the process was not running at 06:00 (down overnight, host suspended) and starts later in the business
  * day. The whole system runs on simulated time (sandbox banks, real PGP and database). Catch-up per
- * operations.md (schedule): the missed morning run happens at start, for the banks whose cutoff is still ahead,
+ * docs/operations.md (schedule): the missed morning run happens at start, for the banks whose cutoff is still ahead,
  * and is uploaded; of the missed reconciliation polls only the latest runs; nothing already dispatched before a
  * restart runs twice (the dispatch log), and the schedule carries on normally afterwards.
  * Runs on PGlite or PostgreSQL (TEST_DATABASE_URL).

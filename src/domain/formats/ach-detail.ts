@@ -1,4 +1,4 @@
-/** tch_ach detail 明細錄 (formats.md §2): 250 bytes, TYPE `N` (new) or `R` (return). */
+/** tch_ach detail 明細錄 (docs/formats.md, tch_ach): 250 bytes, TYPE `N` (new) or `R` (return). */
 import { defineRecord, field } from './field-table.ts';
 
 export const ACH_DETAIL = defineRecord('detail', 250, [

@@ -1,4 +1,4 @@
-/** tch_ach header 首錄 (formats.md §2): 250 bytes, ACHP01 and ACHR01 alike. */
+/** tch_ach header 首錄 (docs/formats.md, tch_ach): 250 bytes, ACHP01 and ACHR01 alike. */
 import { defineRecord, field } from './field-table.ts';
 
 export const ACH_HEADER = defineRecord('header', 250, [

@@ -1,4 +1,4 @@
-/** tch_ach trailer 尾錄 (formats.md §2): 250 bytes. */
+/** tch_ach trailer 尾錄 (docs/formats.md, tch_ach): 250 bytes. */
 import { defineRecord, field } from './field-table.ts';
 
 export const ACH_TRAILER = defineRecord('trailer', 250, [

@@ -1,5 +1,5 @@
 /**
- * Taiwan identity checksums (formats.md "Checksums").
+ * Taiwan identity checksums (docs/formats.md "Checksums").
  *
  * @example isValidTaiwanId('A123456789') // true
  * @example isValidUnifiedBusinessNumber('04595257') // true

@@ -1,4 +1,4 @@
-/** Response and return code tables with their Chinese meanings (formats.md). */
+/** Response and return code tables with their Chinese meanings (docs/formats.md). */
 export const RESPONSE_CODES: Record<string, string> = {
   '000': '交易成功',
   '001': '帳號錯誤',

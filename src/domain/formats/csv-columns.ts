@@ -1,4 +1,4 @@
-/** csv column tables (formats.md §3): the header row of each kind, in order. */
+/** csv column tables (docs/formats.md, csv): the header row of each kind, in order. */
 export const CSV_PAYMENT_COLUMNS = [
   'seq',
   'transaction_id',

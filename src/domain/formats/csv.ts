@@ -1,5 +1,5 @@
 /**
- * `csv` (formats.md §3): RFC 4180, CRLF, a header row. Amounts are decimal strings with exactly two decimals,
+ * `csv` (docs/formats.md, csv): RFC 4180, CRLF, a header row. Amounts are decimal strings with exactly two decimals,
  * converted to integer cents without floating point. Fields are quoted only when they contain a comma, a double
  * quote, CR or LF. Reading decodes the byte stream first (a Big5 trail byte can look like an ASCII delimiter),
  * then tokenises the text incrementally, so a large file parses in flat memory.

@@ -1,7 +1,7 @@
 /**
  * Text <-> bytes for the file encodings. `Big5` is Microsoft CP950 exactly as iconv-lite's `cp950` table has it
  * (13,493 non-ASCII characters, F9D6–F9FE extensions included, nothing from the user-defined C6A1–C8FE range),
- * with the correction formats.md requires: 十 -> A451 and 卅 -> A4CA (iconv-lite writes the duplicates A2CC/A2CE).
+ * with the correction docs/formats.md requires: 十 -> A451 and 卅 -> A4CA (iconv-lite writes the duplicates A2CC/A2CE).
  * A character outside the repertoire is reported, never written as `?`. iconv-lite's `big5` (HKSCS) is never used.
  */
 import iconv from 'iconv-lite';

@@ -58,7 +58,7 @@ export function defineRecord(type: string, length: number, specs: FieldSpec[]): 
   return { type, length, fields, byName: new Map(fields.map((f) => [f.name, f])) };
 }
 
-/** `37-50` (1-based, inclusive) as cli.md prints positions. */
+/** `37-50` (1-based, inclusive) as docs/cli.md prints positions. */
 export function position(f: FieldDef): string {
   return `${f.start}-${f.start + f.length - 1}`;
 }
@@ -87,7 +87,7 @@ export function fieldsByName<const N extends string>(def: RecordDef, names: read
 
 /**
  * Writes one record (without line ending) at `offset` of `out`. Absent (undefined/null/'') values leave spaces,
- * numeric fields included: formats.md writes optional numeric fields (PDATE, PSEQ, YDATE on P01) as spaces.
+ * numeric fields included: docs/formats.md writes optional numeric fields (PDATE, PSEQ, YDATE on P01) as spaces.
  */
 export function writeRecord(def: RecordDef, values: RecordValues, encoding: Encoding, out: Uint8Array, offset: number) {
   writeRecordSlots(
@@ -196,7 +196,7 @@ export function writeTextField(
   }
 }
 
-/** Text value as cli.md wants it: trailing 0x20 removed; empty -> null. */
+/** Text value as docs/cli.md wants it: trailing 0x20 removed; empty -> null. */
 export function trimText(value: string | undefined): string | null {
   if (value === undefined) return null;
   let end = value.length;

@@ -1,4 +1,4 @@
-/** fixed_width payment detail `D` (formats.md §1): 200 bytes. */
+/** fixed_width payment detail `D` (docs/formats.md, fixed_width): 200 bytes. */
 import { defineRecord, field } from './field-table.ts';
 
 export const FIXED_WIDTH_DETAIL = defineRecord('D', 200, [

@@ -1,4 +1,4 @@
-/** fixed_width header `H` (formats.md §1): 200 bytes. */
+/** fixed_width header `H` (docs/formats.md, fixed_width): 200 bytes. */
 import { defineRecord, field } from './field-table.ts';
 
 export const FIXED_WIDTH_HEADER = defineRecord('H', 200, [

@@ -1,4 +1,4 @@
-/** fixed_width reconciliation detail `D`: the bank processed the transaction (formats.md §1). */
+/** fixed_width reconciliation detail `D`: the bank processed the transaction (docs/formats.md, fixed_width). */
 import { defineRecord, field } from './field-table.ts';
 
 export const FIXED_WIDTH_RECON_DETAIL = defineRecord('D', 200, [

@@ -1,4 +1,4 @@
-/** fixed_width reconciliation return `R`: the transaction was returned (formats.md §1). */
+/** fixed_width reconciliation return `R`: the transaction was returned (docs/formats.md, fixed_width). */
 import { defineRecord, field } from './field-table.ts';
 
 export const FIXED_WIDTH_RECON_RETURN = defineRecord('R', 200, [

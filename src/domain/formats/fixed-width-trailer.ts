@@ -1,4 +1,4 @@
-/** fixed_width trailer `T` (formats.md §1): 200 bytes. */
+/** fixed_width trailer `T` (docs/formats.md, fixed_width): 200 bytes. */
 import { defineRecord, field } from './field-table.ts';
 
 export const FIXED_WIDTH_TRAILER = defineRecord('T', 200, [

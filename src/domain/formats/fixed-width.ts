@@ -1,5 +1,5 @@
 /**
- * `fixed_width`: the house format, 200-byte records (formats.md §1). Writers and parsers for the payment file
+ * `fixed_width`: the house format, 200-byte records (docs/formats.md, fixed_width). Writers and parsers for the payment file
  * (H, D…, T) and the reconciliation file (optional H, D/R…, optional T), driven by the record tables.
  */
 import { RESPONSE_CODES, RETURN_REASONS } from './codes.ts';
@@ -350,7 +350,7 @@ export class FixedWidthReconciliationParser {
 
 /**
  * Writes D/R records (the sandbox bank's answer). With `header` the body is framed by H and T (T: count, total,
- * hash total 0); without it only the D/R records are written (both are valid per formats.md).
+ * hash total 0); without it only the D/R records are written (both are valid per docs/formats.md).
  */
 export function writeFixedWidthReconciliation(input: ReconciliationInput, encoding: Encoding): Uint8Array {
   const framed = input.header !== undefined;

@@ -1,5 +1,5 @@
 /**
- * The payment and reconciliation file formats of shared/spec/formats.md: `fixed_width` (house, 200 bytes),
+ * The payment and reconciliation file formats of docs/formats.md: `fixed_width` (house, 200 bytes),
  * `tch_ach` (Taiwan Clearing House ACH V10, 250 bytes) and `csv`. Pure code: bytes in, bytes out.
  *
  * @example
@@ -136,7 +136,7 @@ function allRecordsShort(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** Parses a whole payment file back into the batch.json shape (what the format carries; cli.md). */
+/** Parses a whole payment file back into the batch.json shape (what the format carries; docs/cli.md). */
 export function parsePaymentFile(format: FileFormat, bytes: Uint8Array, options: ParseOptions): PaymentBatchInput {
   const file = options.fileName;
   try {

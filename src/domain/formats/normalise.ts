@@ -1,5 +1,5 @@
 /**
- * NFKC normalisation (full-width -> ASCII) of the fields formats.md lists, applied before validation and
+ * NFKC normalisation (full-width -> ASCII) of the fields docs/formats.md lists, applied before validation and
  * written normalised: id numbers (the originator's too), account numbers (then `-` and spaces removed), bank
  * and branch codes, customer reference, CNO. Everything else (transaction id, name, description, memo, company
  * fields) is written exactly as given. Non-string values are left alone for the validator to report.
@@ -28,7 +28,7 @@ function account<T>(value: T): T {
  * fields without separators), so a batch of 5,000 is not copied field by field.
  */
 export function normaliseTransaction(tx: PaymentTransaction): PaymentTransaction {
-  // `bank_code` is accepted as another name for the counterparty's `fisc_code` (formats.md calls it bank code)
+  // `bank_code` is accepted as another name for the counterparty's `fisc_code` (docs/formats.md calls it bank code)
   const bank = tx.fisc_code ?? (tx as { bank_code?: string }).bank_code;
   const fisc_code = nfkc(bank);
   const branch_code = nfkc(tx.branch_code);

@@ -131,7 +131,7 @@ export class RecordReader {
     return text ?? this.fail(name, `bytes are not valid ${this.encoding}`);
   }
 
-  /** Text as cli.md wants it: trailing 0x20 removed; empty -> null. */
+  /** Text as docs/cli.md wants it: trailing 0x20 removed; empty -> null. */
   text(name: FieldName): string | null {
     const f = this.field(name);
     const start = f.start - 1;
@@ -180,7 +180,7 @@ export class RecordReader {
     return n;
   }
 
-  /** Blank -> null; with `zerosBlank`, all zeros too (formats.md: "blank and all-zero … mean the same"). */
+  /** Blank -> null; with `zerosBlank`, all zeros too (docs/formats.md: "blank and all-zero … mean the same"). */
   optionalInt(name: FieldName, zerosBlank = false): number | null {
     return this.blank(name, zerosBlank) ? null : this.int(name);
   }

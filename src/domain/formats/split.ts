@@ -1,5 +1,5 @@
 /**
- * Splits a long list of transactions into consecutive files within the limits of formats.md (5,000
+ * Splits a long list of transactions into consecutive files within the limits of docs/formats.md (5,000
  * transactions, 10 MB per file). Sizes are exact: fixed formats are (n + 2) records of 202/252 bytes; csv rows
  * are measured as the writer will write them (normalised values, quoting, the file's encoding).
  */

@@ -1,5 +1,5 @@
 /**
- * `tch_ach`: Taiwan Clearing House ACH V10, 250-byte records (formats.md §2). ACHP01 payment files are written
+ * `tch_ach`: Taiwan Clearing House ACH V10, 250-byte records (docs/formats.md, tch_ach). ACHP01 payment files are written
  * and read; ACHR01 return files are read (and written by the sandbox bank). Dates are ROC dates.
  */
 
@@ -267,12 +267,12 @@ export class AchParser {
   }
 }
 
-/** An ACHR01 detail as cli.md prints it, field by field. */
+/** An ACHR01 detail as docs/cli.md prints it, field by field. */
 export function achRecord(d: AchDetail, tdateIso: string): ReconciliationRecord {
   const r = d.reader;
   const type = r.raw('type');
   let code = r.text('rcode');
-  // on N, RCODE `00` means blank (formats.md: "blank (or 00) on N")
+  // on N, RCODE `00` means blank (docs/formats.md: "blank (or 00) on N")
   if (type === 'N' && code === '00') code = null;
   const out: ReconciliationRecord = {
     record_type: type,

@@ -1,4 +1,4 @@
-/** Parser tolerances and refusals of formats.md: LF-only, no final CRLF, BOM, trimmed spaces; legacy ACH; totals. */
+/** Parser tolerances and refusals of docs/formats.md: LF-only, no final CRLF, BOM, trimmed spaces; legacy ACH; totals. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FormatParseError, parsePaymentFile, parseReconciliationFile, splitBatch } from './index.ts';

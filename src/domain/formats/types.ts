@@ -1,4 +1,4 @@
-/** The batch.json shape of cli.md: the input of the payment writers and the output of `parse --kind payment`. */
+/** The batch.json shape of docs/cli.md: the input of the payment writers and the output of `parse --kind payment`. */
 export type FileFormat = 'fixed_width' | 'tch_ach' | 'csv';
 export type Encoding = 'Big5' | 'UTF-8';
 
@@ -51,7 +51,7 @@ export interface FieldIssue {
   value?: string;
 }
 
-/** Reconciliation records as `parse --kind reconciliation` prints them (cli.md). */
+/** Reconciliation records as `parse --kind reconciliation` prints them (docs/cli.md). */
 export interface ReconciliationRecord {
   record_type: string;
   seq: number | null;

@@ -1,4 +1,4 @@
-/** Each validation rule of formats.md with a failing and a passing case. */
+/** Each validation rule of docs/formats.md with a failing and a passing case. */
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 /**
- * Validation of a payment batch for one format (formats.md "Validation of a transaction"). Every error names the
+ * Validation of a payment batch for one format (docs/formats.md "Validation of a transaction"). Every error names the
  * transaction, the field and the value, so the payment run can set aside one bad invoice and keep the rest;
  * problems of the batch itself carry `transaction_id: null`. Account numbers in `value` are masked to the last 4.
  */

@@ -42,7 +42,7 @@ const REQUIRED_BANK_FIELDS = [
 ];
 
 describe('config', () => {
-  it('the shipped config describes the five banks of banks.md', () => {
+  it('the shipped config describes the five banks of docs/banks.md', () => {
     const config = loadConfig('config/banking.json', {});
     expect(config.banks.map((b) => [b.bank_code, b.fisc_code, b.file_format, b.encoding, b.cutoff_time])).toEqual([
       ['mega', '017', 'fixed_width', 'Big5', '15:30'],

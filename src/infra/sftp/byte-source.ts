@@ -1,5 +1,5 @@
 /**
- * What an upload sends: bytes already in memory (a payment file is at most 10 MB, operations.md batch limits),
+ * What an upload sends: bytes already in memory (a payment file is at most 10 MB, docs/operations.md batch limits),
  * sent in slices, never copied (ssh2 copies each WRITE's data into its packet).
  */
 import { createHash } from 'node:crypto';

@@ -7,7 +7,7 @@ const classOf = (error: unknown) => {
   return [e.code, e.retryClass];
 };
 
-describe('SFTP error classification (retry table of operations.md)', () => {
+describe('SFTP error classification (retry table of docs/operations.md)', () => {
   it('maps socket, SSH and SFTP failures to codes and retry classes', () => {
     expect(classOf(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toEqual(['connection_refused', 'backoff']);
     expect(classOf(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toEqual(['connection_lost', 'backoff']);

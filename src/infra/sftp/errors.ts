@@ -1,5 +1,5 @@
 /**
- * SFTP failures as OperationalErrors, classified by the retry table of operations.md:
+ * SFTP failures as OperationalErrors, classified by the retry table of docs/operations.md:
  * - `timeout` -> retry_now (no reply within the configured time);
  * - `connection_refused`, `connection_lost`, `handshake_failed`, `no_such_path`, `size_mismatch`, `sftp_failure`,
  *   `pool_closed` -> backoff;

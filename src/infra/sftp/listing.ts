@@ -1,7 +1,7 @@
 /**
  * Listing a bank directory: regular files whose name matches the pattern, every untrusted name reported (not
  * thrown: one bad name must not hide the good files), and the stability rule: a file counts only when its size
- * and mtime are unchanged across two listings `intervalMs` apart (operations.md: 5 s). The wait is injectable
+ * and mtime are unchanged across two listings `intervalMs` apart (docs/operations.md: 5 s). The wait is injectable
  * so tests need not sleep. A listing is bounded (`limits`, config `sftp.max_listing_entries` / `max_listing_bytes`):
  * past the bound it fails with `listing_too_large` instead of reading on, and the poll of that bank fails.
  *

@@ -1,6 +1,6 @@
 /**
  * File names on the bank side: rendering our payment names from the bank's pattern, matching the bank's
- * reconciliation names, and refusing untrusted names. Tokens (banks.md): `{YYYYMMDD}` the value date,
+ * reconciliation names, and refusing untrusted names. Tokens (docs/banks.md): `{YYYYMMDD}` the value date,
  * `{BATCH}` the 4-digit batch sequence, `*` any characters (download patterns only).
  *
  * @example

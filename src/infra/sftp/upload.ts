@@ -1,5 +1,5 @@
 /**
- * Atomic, idempotent upload (operations.md, file-transfer rules; docs/sftp.md):
+ * Atomic, idempotent upload (docs/operations.md, file-transfer rules; docs/sftp.md):
  * 1. the final name already there with the same size and SHA-256 -> `already_done`, nothing written; same name,
  *    different content -> critical `remote_conflict`, never overwritten;
  * 2. write `.<name>.<attempt>.part`, a temp name of this attempt alone, with up to `maxOutstanding` WRITE requests

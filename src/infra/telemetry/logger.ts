@@ -31,7 +31,7 @@ const IDENTIFIER_KEY = new RegExp(
   ].join('|'),
   'i',
 );
-// Taiwan ACH record fields (spec formats.md): payer/receiver account, originator/receiver ID, customer number.
+// Taiwan ACH record fields (docs/formats.md): payer/receiver account, originator/receiver ID, customer number.
 // Only string values: `pid` is also the conventional key of a process id.
 const ACH_IDENTIFIER_KEY = /^(pclno|rclno|cid|pid|cno)$/i;
 // Keys the masking must leave alone although their name matches IDENTIFIER_KEY (our own ids are not personal).

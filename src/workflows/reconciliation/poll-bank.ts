@@ -16,7 +16,7 @@ import type { BankCrypto, BankTransport, RemoteFile } from '../ports.ts';
 import { type ApplySummary, applyReconciliationFile } from './apply-file.ts';
 
 /**
- * Largest reconciliation file fetched. Our payment files are at most 10 MB (operations.md) and the bank's answer
+ * Largest reconciliation file fetched. Our payment files are at most 10 MB (docs/operations.md) and the bank's answer
  * is of the same order; a file far larger is not a reconciliation file, and the download is held in memory. It
  * is left at the bank and raised (`oversized_file`), never fetched.
  */

@@ -1,5 +1,5 @@
 /**
- * The durable retry queue (operations.md: work that exhausted its backoff, or arrived while a bank's breaker was
+ * The durable retry queue (docs/operations.md: work that exhausted its backoff, or arrived while a bank's breaker was
  * open, waits here for RETRY.PROCESS). Safe with several instances: entries are claimed with
  * `FOR UPDATE SKIP LOCKED` and a lease (locked_by/locked_until), so two instances never retry the same entry at
  * once and a crashed instance's claim runs out; one open entry per (bank, kind, ref) (partial unique index).
