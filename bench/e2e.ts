@@ -14,13 +14,11 @@
  * generation, generate = file.generate, encrypt+sign = pgp.protect, upload = sftp.upload, record = batch.record),
  * applied to the wall-clock total, so the stages add up to the total although banks run in parallel.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import pg from 'pg';
 import { SimulatedClock } from 'xstate';
 import { parseConfig } from '../src/infra/config/load.ts';
 import { connectDatabase } from '../src/infra/db/connect.ts';
@@ -33,6 +31,7 @@ import { startOperations } from '../src/workflows/operations.ts';
 import { ensureSandboxKeys } from '../src/workflows/sandbox/bank-simulator.ts';
 import { type SshdHandle, startSshd } from '../test/support/sshd.ts';
 import { buildTestConfig } from '../test/support/test-config.ts';
+import { freshDatabase } from './fresh-database.ts';
 
 const VALUE_DATE = '2026-11-26';
 // Before the 06:00 scheduled run: the operator's run is the only one. The actors' timers stay on a simulated
@@ -57,27 +56,6 @@ class SpanTimes implements SpanProcessor {
   }
   async forceFlush() {}
   async shutdown() {}
-}
-
-/** A fresh database on the server of BENCH_DATABASE_URL (as bench/api.ts), dropped afterwards. */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_e2e_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 export async function run(): Promise<void> {
@@ -135,7 +113,7 @@ export async function run(): Promise<void> {
         mkdirSync(join(s.filesDir, 'upload'), { recursive: true });
         mkdirSync(join(s.filesDir, 'download'), { recursive: true });
       }
-      const fresh = await freshDatabase();
+      const fresh = await freshDatabase('bench_e2e');
       const config = { ...baseConfig, database: { ...baseConfig.database, url: fresh.url } };
       const database = await connectDatabase({ url: fresh.url, poolMax: config.database.pool_max });
       try {

@@ -10,26 +10,14 @@
  *                                 postgres://postgres@127.0.0.1:5432/postgres, a fresh database per run)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { freePort } from '../test/support/test-config.ts';
+import { freshDatabase } from './fresh-database.ts';
 
 const WATCH_SECONDS = Number(process.env.BENCH_FOOTPRINT_SECONDS ?? 60);
 const PAGE_SAMPLE_MS = 200;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Resident bytes of `root` and every process below it, from /proc (Linux). */
 function treeRss(root: number): number {
@@ -168,26 +156,6 @@ async function peakOf(
   return { peak, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const server = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `bench_footprint_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-footprint-'));
   try {
@@ -200,7 +168,7 @@ async function main() {
     const warm = await watchService({ BANKING_DATA_DIR: dataDir }, file, port, 5);
     console.log(`footprint pglite warm start to healthz: ${warm.startSeconds.toFixed(2)} s`);
 
-    const database = await freshPostgres();
+    const database = await freshDatabase('bench_footprint');
     try {
       const onPg = await watchService(
         { BANKING_DATA_DIR: join(dir, 'data-pg'), DATABASE_URL: database.url },
