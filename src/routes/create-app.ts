@@ -16,7 +16,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../infra/db/schema.ts';
 import { adminRoutes } from './admin/admin.index.ts';
 import { auditRoutes } from './audit/audit.index.ts';
-import { clientResolver, peerAddress } from './auth/client-address.ts';
+import { clientResolver } from './auth/client-address.ts';
 import { FailedAuthLimiter, type FailedAuthLimits } from './auth/failed-auth-limiter.ts';
 import { authenticate, bearerToken, type LockoutEvent, type MonitorEnv, monitorAuth } from './auth/monitor-auth.ts';
 import { SessionStore } from './auth/sessions.ts';
