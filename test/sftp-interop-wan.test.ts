@@ -49,8 +49,11 @@ describe.skipIf(skip)('SFTP across a failing WAN (ProFTPD behind the proxy)', ()
   let proxy: WanProxy;
   let scratch: string;
   const uploadDir = () => join(ftpd.filesDir, 'upload');
+  // The operation timeout runs per request, queueing included: with 4 requests of 255 KB in flight the last reply
+  // is due 0.5 s after it was sent at the tests' 2 MB/s, well inside the timeout; the default 16 (4 MB) would
+  // take 2 s there, too close to 2.5 s on a loaded machine.
   const throughProxy = () =>
-    createBankSftp(proftpdBank(ftpd, { sftp_port: proxy.port }), {
+    createBankSftp(proftpdBank(ftpd, { sftp_port: proxy.port, max_outstanding_requests: 4 }), {
       getSecret: proftpdSecrets(ftpd),
       settings: SETTINGS,
     });
