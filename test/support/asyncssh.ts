@@ -13,8 +13,9 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BankConfig, bankSchema } from '../../src/infra/config/schema.ts';
+import type { BankConfig } from '../../src/infra/config/schema.ts';
 import { hostKeyFingerprint } from './server-process.ts';
+import { loopbackBank, secretLookup } from './test-bank.ts';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 export const ASYNCSSH_USER = 'bank';
@@ -105,36 +106,25 @@ export async function startAsyncssh(options: { rekeyBytes?: number } = {}): Prom
 }
 
 export function asyncsshBank(server: AsyncsshHandle, overrides: Record<string, unknown> = {}): BankConfig {
-  return bankSchema.parse({
-    bank_code: 'asyncssh',
-    bank_name: 'asyncssh test bank',
-    fisc_code: '997',
-    sftp_host: '127.0.0.1',
-    sftp_port: server.port,
-    sftp_username: ASYNCSSH_USER,
-    auth: { method: 'key', private_key_secret: 'asyncssh-key' },
-    host_key_sha256: server.hostKeyFingerprint,
-    upload_path: '/upload',
-    download_path: '/download',
-    file_format: 'csv',
-    encoding: 'UTF-8',
-    payment_file_pattern: 'PAY_{YYYYMMDD}_{BATCH}.txt',
-    reconciliation_file_pattern: 'REC_{YYYYMMDD}*.txt',
-    cutoff_time: '15:30',
-    pgp: { bank_public_key_secret: 'unused' },
-    originator_account: { bank_unit: '9970001', account_number: '1234567890' },
-    ...overrides,
-  });
+  return loopbackBank(
+    {
+      bank_code: 'asyncssh',
+      bank_name: 'asyncssh test bank',
+      fisc_code: '997',
+      sftp_port: server.port,
+      sftp_username: ASYNCSSH_USER,
+      private_key_secret: 'asyncssh-key',
+      host_key_sha256: server.hostKeyFingerprint,
+      upload_path: '/upload',
+      download_path: '/download',
+    },
+    overrides,
+  );
 }
 
 export function asyncsshSecrets(server: AsyncsshHandle): (name: string) => Promise<string> {
-  const secrets: Record<string, string> = {
+  return secretLookup({
     'asyncssh-key': server.clientPrivateKey,
     'asyncssh-password': ASYNCSSH_PASSWORD,
-  };
-  return async (name) => {
-    const value = secrets[name];
-    if (value === undefined) throw new Error(`no secret ${name}`);
-    return value;
-  };
+  });
 }

@@ -18,8 +18,9 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BankConfig, bankSchema } from '../../src/infra/config/schema.ts';
+import type { BankConfig } from '../../src/infra/config/schema.ts';
 import { hostKeyFingerprint, waitForPort } from './server-process.ts';
+import { loopbackBank, secretLookup } from './test-bank.ts';
 import { freePort } from './test-config.ts';
 
 export const PROFTPD = '/usr/sbin/proftpd';
@@ -163,36 +164,25 @@ export async function startProftpd(options: { extraConfig?: string[] } = {}): Pr
 
 /** A validated bank config for this server: key auth by default, paths inside the chroot. */
 export function proftpdBank(ftpd: ProftpdHandle, overrides: Record<string, unknown> = {}): BankConfig {
-  return bankSchema.parse({
-    bank_code: 'proftpd',
-    bank_name: 'ProFTPD test bank',
-    fisc_code: '998',
-    sftp_host: '127.0.0.1',
-    sftp_port: ftpd.port,
-    sftp_username: PROFTPD_USER,
-    auth: { method: 'key', private_key_secret: 'proftpd-key' },
-    host_key_sha256: ftpd.hostKeyFingerprint,
-    upload_path: '/upload',
-    download_path: '/download',
-    file_format: 'csv',
-    encoding: 'UTF-8',
-    payment_file_pattern: 'PAY_{YYYYMMDD}_{BATCH}.txt',
-    reconciliation_file_pattern: 'REC_{YYYYMMDD}*.txt',
-    cutoff_time: '15:30',
-    pgp: { bank_public_key_secret: 'unused' },
-    originator_account: { bank_unit: '9980001', account_number: '1234567890' },
-    ...overrides,
-  });
+  return loopbackBank(
+    {
+      bank_code: 'proftpd',
+      bank_name: 'ProFTPD test bank',
+      fisc_code: '998',
+      sftp_port: ftpd.port,
+      sftp_username: PROFTPD_USER,
+      private_key_secret: 'proftpd-key',
+      host_key_sha256: ftpd.hostKeyFingerprint,
+      upload_path: '/upload',
+      download_path: '/download',
+    },
+    overrides,
+  );
 }
 
 export function proftpdSecrets(ftpd: ProftpdHandle): (name: string) => Promise<string> {
-  const secrets: Record<string, string> = {
+  return secretLookup({
     'proftpd-key': ftpd.clientPrivateKey,
     'proftpd-password': PROFTPD_PASSWORD,
-  };
-  return async (name) => {
-    const value = secrets[name];
-    if (value === undefined) throw new Error(`no secret ${name}`);
-    return value;
-  };
+  });
 }

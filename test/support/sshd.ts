@@ -19,7 +19,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BankConfig, bankSchema } from '../../src/infra/config/schema.ts';
+import type { BankConfig } from '../../src/infra/config/schema.ts';
+import { loopbackBank, secretLookup } from './test-bank.ts';
 import { freePort } from './test-config.ts';
 
 export const PASSWORD_USER = 'banksftp-test';
@@ -254,40 +255,29 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
 
 /** A validated bank config pointing at this server (key auth as root, files under `filesDir`). */
 export function sshdBank(sshd: SshdHandle, overrides: Record<string, unknown> = {}): BankConfig {
-  return bankSchema.parse({
-    bank_code: 'openssh',
-    bank_name: 'OpenSSH test bank',
-    fisc_code: '999',
-    sftp_host: '127.0.0.1',
-    sftp_port: sshd.port,
-    sftp_username: 'root',
-    auth: { method: 'key', private_key_secret: 'test-ed25519' },
-    host_key_sha256: sshd.hostKeyFingerprint,
-    upload_path: join(sshd.filesDir, 'upload'),
-    download_path: join(sshd.filesDir, 'download'),
-    file_format: 'csv',
-    encoding: 'UTF-8',
-    payment_file_pattern: 'PAY_{YYYYMMDD}_{BATCH}.txt',
-    reconciliation_file_pattern: 'REC_{YYYYMMDD}*.txt',
-    cutoff_time: '15:30',
-    pgp: { bank_public_key_secret: 'unused' },
-    originator_account: { bank_unit: '9990001', account_number: '1234567890' },
-    ...overrides,
-  });
+  return loopbackBank(
+    {
+      bank_code: 'openssh',
+      bank_name: 'OpenSSH test bank',
+      fisc_code: '999',
+      sftp_port: sshd.port,
+      sftp_username: 'root',
+      private_key_secret: 'test-ed25519',
+      host_key_sha256: sshd.hostKeyFingerprint,
+      upload_path: join(sshd.filesDir, 'upload'),
+      download_path: join(sshd.filesDir, 'download'),
+    },
+    overrides,
+  );
 }
 
 /** Secrets for the users above, as the injected `getSecret` of the SFTP client. */
 export function sshdSecrets(sshd: SshdHandle): (name: string) => Promise<string> {
-  const secrets: Record<string, string> = {
+  return secretLookup({
     'test-ed25519': sshd.ed25519PrivateKey,
     'test-rsa': sshd.rsaPrivateKey,
     'test-rsa-passphrase': RSA_KEY_PASSPHRASE,
     'test-password': PASSWORD_USER_PASSWORD,
     'wrong-password': 'not-the-password',
-  };
-  return async (name) => {
-    const value = secrets[name];
-    if (value === undefined) throw new Error(`no secret ${name}`);
-    return value;
-  };
+  });
 }
