@@ -5,10 +5,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpServer, serveHttp } from '../../src/infra/runtime/http.ts';
 import { createTestApp, type TestApp } from '../../src/routes/test-helpers.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { seedMonitorData } from './seed.ts';
 
@@ -24,21 +25,7 @@ beforeAll(async () => {
   await seedMonitorData(db.db);
   server = await serveHttp(t.app.fetch, { port: 0, host: '127.0.0.1' });
   profile = mkdtempSync(join(tmpdir(), 'bsm-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 1000 },
-  });
+  browser = await launchChromium(profile);
 });
 
 afterAll(async () => {

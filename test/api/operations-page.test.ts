@@ -7,11 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/infra/db/repositories/audit-log.ts';
 import { type HttpServer, serveHttp } from '../../src/infra/runtime/http.ts';
 import { createTestApp, type TestApp } from '../../src/routes/test-helpers.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { type Seeded, seedMonitorData } from './seed.ts';
 
@@ -31,21 +32,7 @@ beforeAll(async () => {
   server = await serveHttp(t.app.fetch, { port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${server.port}`;
   profile = mkdtempSync(join(tmpdir(), 'bsm-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 1000 },
-  });
+  browser = await launchChromium(profile);
   // the network is off: only the service under test answers
   await browser.route('**/*', (route) => {
     const url = route.request().url();
